@@ -164,6 +164,9 @@ void vring_set_driver_kicks(struct vring_queue *q, bool enable);
 /* A queue turns broken on the first driver error; it then moves nothing more. */
 bool vring_queue_broken(const struct vring_queue *q);
 
+/* The enum vring_err that broke the queue (for the caller's log line), or -1 if none. */
+int vring_queue_last_error(const struct vring_queue *q);
+
 /* The index GET_VRING_BASE returns: next avail to take (packed: bit 15 the wrap counter). */
 uint16_t vring_last_avail(const struct vring_queue *q);
 /* The next used index the device will write (packed: bit 15 the wrap counter). */
