@@ -179,31 +179,6 @@ const struct vring_stats *vring_queue_stats(const struct vring_queue *q)
 
 /* ---- descriptor fetch and chain walk ---- */
 
-/*
- * Copies one 16-byte descriptor out of guest memory into locals, once. The signal fence is a
- * compiler-only barrier: it stops the compiler from re-reading guest memory later in place of
- * the local copy (the guest may rewrite the descriptor at any moment).
- */
-static void vring_desc_copy(const void *src, struct vring_seg *d, uint16_t *link, bool packed)
-{
-	uint8_t raw[16];
-	uint64_t addr;
-	uint32_t len;
-	uint16_t a, b;
-
-	memcpy(raw, src, sizeof(raw));
-	atomic_signal_fence(memory_order_seq_cst);
-	memcpy(&addr, raw, 8);
-	memcpy(&len, raw + 8, 4);
-	memcpy(&a, raw + 12, 2);
-	memcpy(&b, raw + 14, 2);
-	d->addr = le64toh(addr);
-	d->len = le32toh(len);
-	/* split: flags then next; packed: buffer id then flags */
-	d->flags = le16toh(packed ? b : a);
-	*link = le16toh(packed ? a : b);
-}
-
 /* Reads len bytes at guest address gpa into dst, region by region; false on a hole. */
 static bool vring_read_guest(struct vring_queue *q, uint64_t gpa, void *dst, uint32_t len)
 {
@@ -223,19 +198,6 @@ static bool vring_read_guest(struct vring_queue *q, uint64_t gpa, void *dst, uin
 		len -= (uint32_t)contig;
 	}
 	return true;
-}
-
-void vring_walk_start(struct vring_queue *q, struct vring_walk *w, uint16_t pos)
-{
-	w->idx = pos;
-	w->left = q->size;
-	w->ndesc = 0;
-	w->id = pos;
-	w->have_first = false;
-	w->more = true;
-	w->in_ind = false;
-	w->wrap = q->avail_wrap;
-	w->ind = NULL;
 }
 
 static int vring_fetch_ind(struct vring_queue *q, struct vring_walk *w, struct vring_seg *d,
@@ -259,11 +221,14 @@ static void vring_fetch_ring(struct vring_queue *q, struct vring_walk *w, struct
 {
 	const uint8_t *src = (const uint8_t *)q->desc + (size_t)w->idx * 16;
 
-	vring_desc_copy(src, d, link, q->packed);
-	if (w->have_first) {
-		/* The head's flags were loaded with acquire by the peek: use that one read. */
-		d->flags = w->first_flags;
-		w->have_first = false;
+	if (w->have_pre) {
+		/* The peek fetched the head already (packed: with the acquire-loaded flags):
+		 * use that one copy, never a second read. */
+		*d = w->pre;
+		*link = w->pre_link;
+		w->have_pre = false;
+	} else {
+		vring_desc_copy(src, d, link, q->packed);
 	}
 	w->ndesc++;
 	if (q->packed)
@@ -366,7 +331,10 @@ int vring_walk_next(struct vring_queue *q, struct vring_walk *w, struct vring_se
 
 /* ---- ring-type dispatch ---- */
 
-static int vring_peek(struct vring_queue *q, struct vring_walk *w)
+/* From a fast path: this chain is not the simple kind, take the general walk. */
+#define VRING_SLOW 2
+
+static inline int vring_peek(struct vring_queue *q, struct vring_walk *w)
 {
 	return q->packed ? vring_packed_peek(q, w) : vring_split_peek(q, w);
 }
@@ -531,6 +499,23 @@ static void vring_hdr_decode(struct vring_net_hdr *h, const uint8_t *b)
 	h->num_buffers = 0; /* meaningless on TX */
 }
 
+/*
+ * The header's wire layout (virtio_net_hdr_v1, little-endian) is the layout of struct
+ * vring_net_hdr on a little-endian host: one copy of the first 10 bytes does the decode.
+ */
+_Static_assert(offsetof(struct vring_net_hdr, csum_offset) == 8, "vring_net_hdr layout");
+_Static_assert(offsetof(struct vring_net_hdr, num_buffers) == 10, "vring_net_hdr layout");
+
+static void vring_hdr_load(struct vring_net_hdr *h, const uint8_t *b)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(h, b, 10);
+	h->num_buffers = 0; /* meaningless on TX */
+#else
+	vring_hdr_decode(h, b);
+#endif
+}
+
 static void vring_segs_reset(struct vring_buf *b)
 {
 	for (; b; b = b->next)
@@ -550,6 +535,7 @@ static int vring_tx_chain(struct vring_queue *q, struct vring_walk *w, struct vr
 	t.total = 0;
 	t.drop = false;
 	vring_segs_reset(pkt->seg);
+	vring_walk_start(q, w);
 	while ((rc = vring_walk_next(q, w, &s)) > 0) {
 		rc = vring_tx_seg(q, &t, &s);
 		if (rc)
@@ -571,6 +557,58 @@ static int vring_tx_chain(struct vring_queue *q, struct vring_walk *w, struct vr
 	return 1;
 }
 
+/*
+ * The common guest TX chain: one read-only descriptor with header and data, in one mapping,
+ * fitting the caller's first segment. Anything else goes to the general walk, which starts
+ * from the same fetched head (w->pre): nothing is fetched twice, and a bad chain gets exactly
+ * the errors the walk reports.
+ */
+static bool vring_tx_simple(const struct vring_queue *q, const struct vring_walk *w)
+{
+	const struct vring_seg *s = &w->pre;
+
+	if (s->flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE))
+		return false;
+	/* hdr_len <= len <= VRING_PKT_MAX, in one unsigned compare */
+	if ((uint32_t)(s->len - q->hdr_len) > VRING_PKT_MAX - q->hdr_len)
+		return false;
+	if (s->addr + s->len - 1 < s->addr)
+		return false;
+	return !q->packed || w->pre_link < q->size;
+}
+
+/* A simple chain (vring_tx_simple) into pkt: 1, -EIO, or VRING_SLOW with nothing changed. */
+static int vring_tx_fast(struct vring_queue *q, struct vring_walk *w, struct vring_pkt *pkt)
+{
+	const struct vring_seg *s = &w->pre;
+	struct vring_buf *b = pkt->seg;
+	uint32_t dlen = s->len - q->hdr_len;
+	uint64_t contig;
+	const uint8_t *p;
+
+	if (vring_unlikely(dlen > b->cap))
+		return VRING_SLOW;
+	p = q->to_host(q->mem_ctx, s->addr, s->len, &contig);
+	if (vring_unlikely(!p))
+		return vring_fail(q, VRING_ERR_DESC_ADDR);
+	if (vring_unlikely(contig < s->len)) {
+		if (!contig)
+			return vring_fail(q, VRING_ERR_DESC_ADDR);
+		return VRING_SLOW; /* straddles two regions: copied piecewise */
+	}
+	vring_hdr_load(&pkt->hdr, p);
+	memcpy(b->data, p + q->hdr_len, dlen);
+	b->len = dlen;
+	for (b = b->next; b; b = b->next)
+		b->len = 0;
+	pkt->len = dlen;
+	w->ndesc = 1;
+	w->id = q->packed ? w->pre_link : (uint16_t)w->idx;
+	q->stats.packets++;
+	q->stats.bytes += dlen;
+	return 1;
+}
+
 int vring_dequeue_burst(struct vring_queue *q, struct vring_pkt *pkts, unsigned n)
 {
 	struct vring_walk w;
@@ -588,13 +626,14 @@ int vring_dequeue_burst(struct vring_queue *q, struct vring_pkt *pkts, unsigned 
 		rc = vring_peek(q, &w);
 		if (rc <= 0)
 			break;
-		rc = vring_tx_chain(q, &w, &pkts[done]);
+		rc = VRING_SLOW;
+		if (vring_likely(vring_tx_simple(q, &w)))
+			rc = vring_tx_fast(q, &w, &pkts[done]);
+		if (rc == VRING_SLOW)
+			rc = vring_tx_chain(q, &w, &pkts[done]);
 		if (rc < 0)
 			break;
-		q->shadow[q->nshadow].id = w.id;
-		q->shadow[q->nshadow].ndesc = w.ndesc;
-		q->shadow[q->nshadow].len = 0;
-		q->nshadow++;
+		q->shadow[q->nshadow++] = (struct vring_shadow){w.id, w.ndesc, 0};
 		vring_consume(q, &w);
 		done += (unsigned)rc;
 	}
@@ -620,6 +659,18 @@ static void vring_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
+}
+
+/* The header in wire order (little-endian), num_buffers 1: for the one-buffer fast path. */
+static void vring_hdr_store(struct vring_net_hdr *dst, const struct vring_net_hdr *h)
+{
+	dst->flags = h->flags;
+	dst->gso_type = h->gso_type;
+	dst->hdr_len = htole16(h->hdr_len);
+	dst->gso_size = htole16(h->gso_size);
+	dst->csum_start = htole16(h->csum_start);
+	dst->csum_offset = htole16(h->csum_offset);
+	dst->num_buffers = htole16(1);
 }
 
 static void vring_rx_init(struct vring_queue *q, struct vring_rx *r, const struct vring_pkt *pkt)
@@ -743,37 +794,104 @@ static void vring_rx_rollback(struct vring_queue *q, const struct vring_rx_save 
 	q->nshadow = sv->nshadow;
 }
 
+/*
+ * The common guest RX case: the packet in one caller segment, the guest buffer one writable
+ * descriptor in one mapping with room for header and packet. As on TX, anything else takes
+ * the general path from the same fetched head.
+ */
+static bool vring_rx_simple(const struct vring_queue *q, const struct vring_walk *w,
+			    const struct vring_pkt *pkt)
+{
+	const struct vring_seg *s = &w->pre;
+
+	if ((s->flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE)) !=
+	    VRING_DESC_F_WRITE)
+		return false;
+	if ((uint64_t)q->hdr_len + pkt->len > s->len)
+		return false;
+	if (!pkt->seg || pkt->seg->len < pkt->len)
+		return false;
+	if (s->addr + s->len - 1 < s->addr)
+		return false;
+	return !q->packed || w->pre_link < q->size;
+}
+
+/* A simple packet (vring_rx_simple) into the peeked buffer: 1, -EIO, or VRING_SLOW. */
+static int vring_rx_fast(struct vring_queue *q, struct vring_walk *w, const struct vring_pkt *pkt)
+{
+	uint32_t need = q->hdr_len + pkt->len;
+	struct vring_net_hdr h;
+	uint64_t contig;
+	uint8_t *p;
+
+	p = q->to_host(q->mem_ctx, w->pre.addr, need, &contig);
+	if (vring_unlikely(!p))
+		return vring_fail(q, VRING_ERR_DESC_ADDR);
+	if (vring_unlikely(contig < need)) {
+		if (!contig)
+			return vring_fail(q, VRING_ERR_DESC_ADDR);
+		return VRING_SLOW; /* straddles two regions: written piecewise */
+	}
+	vring_hdr_store(&h, &pkt->hdr);
+	/* Constant sizes: a variable one becomes a byte loop (rep movsb) for 12 bytes. */
+	if (vring_likely(q->hdr_len == 12))
+		memcpy(p, &h, 12);
+	else
+		memcpy(p, &h, 10);
+	memcpy(p + q->hdr_len, pkt->seg->data, pkt->len);
+	w->ndesc = 1;
+	w->id = q->packed ? w->pre_link : (uint16_t)w->idx;
+	q->shadow[q->nshadow++] = (struct vring_shadow){w->id, 1, need};
+	vring_consume(q, w);
+	q->stats.packets++;
+	q->stats.bytes += pkt->len;
+	return 1;
+}
+
 /* One packet into guest buffers: 1 done (or dropped, counted), 0 no room, -EIO. */
 static int vring_rx_pkt(struct vring_queue *q, const struct vring_pkt *pkt)
 {
-	struct vring_rx_save sv = {q->last_avail, q->nshadow, q->avail_wrap};
+	struct vring_rx_save sv;
 	struct vring_walk w;
 	struct vring_rx r;
 	uint32_t used;
 	uint16_t nbufs = 0;
+	bool peeked = false;
 	int rc;
 
+	if (vring_likely(q->nshadow < VRING_SHADOW_MAX)) {
+		rc = vring_peek(q, &w);
+		if (rc <= 0)
+			return rc; /* nothing taken yet: nothing to roll back */
+		if (vring_likely(vring_rx_simple(q, &w, pkt))) {
+			rc = vring_rx_fast(q, &w, pkt);
+			if (rc != VRING_SLOW)
+				return rc;
+		}
+		peeked = true;
+	}
+	/* A peek changes nothing in q: this is still the state before the packet. */
+	sv = (struct vring_rx_save){q->last_avail, q->nshadow, q->avail_wrap};
 	vring_rx_init(q, &r, pkt);
 	while (r.left) {
-		if (q->nshadow == VRING_SHADOW_MAX)
+		if (!peeked && q->nshadow == VRING_SHADOW_MAX)
 			goto out_small;
-		rc = vring_peek(q, &w);
+		rc = peeked ? 1 : vring_peek(q, &w);
+		peeked = false;
 		if (rc < 0)
 			return rc;
 		if (!rc) {
 			vring_rx_rollback(q, &sv);
 			return 0;
 		}
+		vring_walk_start(q, &w);
 		rc = vring_rx_buffer(q, &r, &w, &used);
 		if (rc)
 			return rc;
 		/* 5.1.6.3: the header goes whole into the first buffer. */
 		if (r.hoff < q->hdr_len)
 			return vring_fail(q, VRING_ERR_HDR);
-		q->shadow[q->nshadow].id = w.id;
-		q->shadow[q->nshadow].ndesc = w.ndesc;
-		q->shadow[q->nshadow].len = used;
-		q->nshadow++;
+		q->shadow[q->nshadow++] = (struct vring_shadow){w.id, w.ndesc, used};
 		vring_consume(q, &w);
 		nbufs++;
 		if (!q->mrg)

@@ -11,29 +11,6 @@ static struct vring_packed_desc *vring_pdesc(struct vring_queue *q, uint32_t pos
 	return (struct vring_packed_desc *)q->desc + pos;
 }
 
-static bool vring_pavail(uint16_t flags, bool wrap)
-{
-	bool avail = flags & VRING_DESC_F_AVAIL;
-	bool used = flags & VRING_DESC_F_USED;
-
-	return avail == wrap && used != wrap;
-}
-
-int vring_packed_peek(struct vring_queue *q, struct vring_walk *w)
-{
-	uint16_t flags;
-
-	/* Acquire: the rest of the descriptor (and the chain behind it, and the buffers) is
-	 * read after the flags that made it available; pairs with the driver's release. */
-	flags = le16toh(__atomic_load_n(&vring_pdesc(q, q->last_avail)->flags, __ATOMIC_ACQUIRE));
-	if (!vring_pavail(flags, q->avail_wrap))
-		return 0;
-	vring_walk_start(q, w, q->last_avail);
-	w->first_flags = flags;
-	w->have_first = true;
-	return 1;
-}
-
 static uint32_t vring_padvance(struct vring_queue *q, uint32_t pos, uint32_t n, bool *wrap)
 {
 	pos += n;
@@ -81,31 +58,40 @@ static void vring_pflush_batch(struct vring_queue *q)
 
 void vring_packed_flush(struct vring_queue *q, bool batch)
 {
-	uint32_t pos = q->last_used;
-	bool wrap = q->used_wrap;
-	unsigned i;
+	struct vring_packed_desc *ring = q->desc;
+	const struct vring_shadow *sh = q->shadow;
+	uint32_t pos = q->last_used, size = q->size;
+	unsigned i, n = q->nshadow;
+	uint16_t uf;
 
 	if (batch) {
 		vring_pflush_batch(q);
 		return;
 	}
-	for (i = 0; i < q->nshadow; i++) {
-		vring_pput(q, pos, &q->shadow[i]);
-		pos = vring_padvance(q, pos, q->shadow[i].ndesc, &wrap);
+	for (i = 0; i < n; i++) {
+		ring[pos].id = htole16(sh[i].id);
+		ring[pos].len = htole32(sh[i].len);
+		pos += sh[i].ndesc;
+		if (pos >= size)
+			pos -= size;
 	}
 	/* Release: every id and len above is visible before any of the flags below, which
 	 * are what hands a descriptor back to the driver. */
 	atomic_thread_fence(memory_order_release);
 	pos = q->last_used;
-	wrap = q->used_wrap;
-	for (i = 0; i < q->nshadow; i++) {
-		__atomic_store_n(&vring_pdesc(q, pos)->flags,
-				 htole16(vring_pused_flags(wrap, q->shadow[i].len)),
+	uf = vring_pused_flags(q->used_wrap, 0);
+	for (i = 0; i < n; i++) {
+		__atomic_store_n(&ring[pos].flags,
+				 htole16((uint16_t)(uf | (sh[i].len ? VRING_DESC_F_WRITE : 0))),
 				 __ATOMIC_RELAXED);
-		pos = vring_padvance(q, pos, q->shadow[i].ndesc, &wrap);
+		pos += sh[i].ndesc;
+		if (pos >= size) {
+			pos -= size;
+			uf ^= VRING_DESC_F_AVAIL | VRING_DESC_F_USED; /* the used wrap flips */
+		}
 	}
 	q->last_used = (uint16_t)pos;
-	q->used_wrap = wrap;
+	q->used_wrap = uf & VRING_DESC_F_USED;
 }
 
 /* Descriptors in the chain starting at pos, or 0 when the chain looks endless. */

@@ -15,6 +15,10 @@
 
 #define VRING_CACHE_LINE 64
 
+/* Error paths are rare: keep them out of the hot straight line. */
+#define vring_likely(x)	  __builtin_expect(!!(x), 1)
+#define vring_unlikely(x) __builtin_expect(!!(x), 0)
+
 /* Descriptor flags, split and packed (2.7.5, 2.8.1). */
 #define VRING_DESC_F_NEXT     1u
 #define VRING_DESC_F_WRITE    2u
@@ -103,8 +107,9 @@ struct vring_walk {
 	const uint8_t *ind;   /* indirect table, host address when contiguous, else NULL */
 	uint16_t ndesc;	      /* ring descriptors consumed so far */
 	uint16_t id;	      /* split: head; packed: buffer id of the last ring descriptor */
-	uint16_t first_flags; /* packed: flags of the head, already loaded with acquire */
-	bool have_first;
+	uint16_t pre_link;    /* head's next (split) or buffer id (packed) */
+	struct vring_seg pre; /* the head descriptor, fetched once by the peek */
+	bool have_pre;	      /* pre not yet handed out by vring_walk_next() */
 	bool more;
 	bool in_ind;
 	bool wrap; /* packed: wrap counter of position idx */
@@ -151,11 +156,9 @@ struct vring_queue {
 /* Marks the queue broken for driver error e; returns -EIO for the burst to pass up. */
 int vring_fail(struct vring_queue *q, enum vring_err e);
 
-void vring_walk_start(struct vring_queue *q, struct vring_walk *w, uint16_t pos);
 int vring_walk_next(struct vring_queue *q, struct vring_walk *w, struct vring_seg *s);
 
 /* split ring (vring_split.c) */
-int vring_split_peek(struct vring_queue *q, struct vring_walk *w);
 void vring_split_flush(struct vring_queue *q, bool batch);
 unsigned vring_split_avail_count(struct vring_queue *q);
 bool vring_split_notify(struct vring_queue *q);
@@ -163,7 +166,6 @@ void vring_split_kicks(struct vring_queue *q, bool enable);
 void vring_split_update_event(struct vring_queue *q);
 
 /* packed ring (vring_packed.c) */
-int vring_packed_peek(struct vring_queue *q, struct vring_walk *w);
 void vring_packed_flush(struct vring_queue *q, bool batch);
 unsigned vring_packed_avail_count(struct vring_queue *q);
 bool vring_packed_notify(struct vring_queue *q);
@@ -177,6 +179,90 @@ void vring_packed_update_event(struct vring_queue *q);
 static inline bool vring_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 {
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+/*
+ * Copies one 16-byte descriptor out of guest memory into locals, once. The two 8-byte loads
+ * happen before the signal fence, a compiler-only barrier: it stops the compiler from
+ * re-reading guest memory later in place of the local copy (the guest may rewrite the
+ * descriptor at any moment). Split: flags then next; packed: buffer id then flags.
+ */
+static inline void vring_desc_copy(const void *src, struct vring_seg *d, uint16_t *link,
+				   bool packed)
+{
+	uint64_t lo, hi;
+	uint16_t a, b;
+
+	memcpy(&lo, src, 8);
+	memcpy(&hi, (const uint8_t *)src + 8, 8);
+	atomic_signal_fence(memory_order_seq_cst);
+	lo = le64toh(lo);
+	hi = le64toh(hi);
+	a = (uint16_t)(hi >> 32);
+	b = (uint16_t)(hi >> 48);
+	d->addr = lo;
+	d->len = (uint32_t)hi;
+	d->flags = packed ? b : a;
+	*link = packed ? a : b;
+}
+
+/* Readies w for vring_walk_next() after a peek (the fast paths never need it). */
+static inline void vring_walk_start(struct vring_queue *q, struct vring_walk *w)
+{
+	w->left = q->size;
+	w->ndesc = 0;
+	w->id = (uint16_t)w->idx;
+	w->have_pre = true;
+	w->more = true;
+	w->in_ind = false;
+	w->wrap = q->avail_wrap;
+	w->ind = NULL;
+}
+
+/*
+ * Split: the next available chain, its head descriptor fetched into w->pre (its position in
+ * w->idx): 1, 0 when none, -EIO. Ordered after the acquire load of avail->idx in
+ * vring_burst_begin().
+ */
+static inline int vring_split_peek(struct vring_queue *q, struct vring_walk *w)
+{
+	const struct vring_split_avail *avail = q->driver;
+	uint16_t head;
+
+	if (q->last_avail == q->avail_cache)
+		return 0;
+	head = le16toh(__atomic_load_n(&avail->ring[q->last_avail & q->mask], __ATOMIC_RELAXED));
+	if (vring_unlikely(head >= q->size))
+		return vring_fail(q, VRING_ERR_DESC_INDEX);
+	w->idx = head;
+	vring_desc_copy((const uint8_t *)q->desc + (size_t)head * 16, &w->pre, &w->pre_link, false);
+	return 1;
+}
+
+static inline bool vring_pavail(uint16_t flags, bool wrap)
+{
+	bool avail = flags & VRING_DESC_F_AVAIL;
+	bool used = flags & VRING_DESC_F_USED;
+
+	return avail == wrap && used != wrap;
+}
+
+/* Packed: as vring_split_peek(); the head's flags are the ones of the one acquire load. */
+static inline int vring_packed_peek(struct vring_queue *q, struct vring_walk *w)
+{
+	const struct vring_packed_desc *d =
+	    (const struct vring_packed_desc *)q->desc + q->last_avail;
+	uint16_t flags;
+
+	/* Acquire: the rest of the descriptor (and the chain behind it, and the buffers) is
+	 * read after the flags that made it available; pairs with the driver's release. */
+	flags = le16toh(__atomic_load_n(&d->flags, __ATOMIC_ACQUIRE));
+	if (!vring_pavail(flags, q->avail_wrap))
+		return 0;
+	w->idx = q->last_avail;
+	vring_desc_copy(d, &w->pre, &w->pre_link, true);
+	w->pre.flags = flags;
+	return 1;
 }
 
 #endif /* VHOSTD_VRING_PRIVATE_H */

@@ -26,43 +26,24 @@ static uint16_t *vring_used_event(struct vring_queue *q)
 	return &vring_avail(q)->ring[q->size];
 }
 
-int vring_split_peek(struct vring_queue *q, struct vring_walk *w)
-{
-	uint16_t head;
-
-	if (q->last_avail == q->avail_cache)
-		return 0;
-	/* Ordered after the acquire load of avail->idx in vring_burst_begin(). */
-	head = le16toh(
-	    __atomic_load_n(&vring_avail(q)->ring[q->last_avail & q->mask], __ATOMIC_RELAXED));
-	if (head >= q->size)
-		return vring_fail(q, VRING_ERR_DESC_INDEX);
-	vring_walk_start(q, w, head);
-	__builtin_prefetch((const uint8_t *)q->desc + (size_t)head * 16);
-	return 1;
-}
-
-static void vring_used_put(struct vring_queue *q, uint16_t idx, const struct vring_shadow *s)
-{
-	struct vring_used_elem *e = &vring_used(q)->ring[idx & q->mask];
-
-	e->id = htole32(s->id);
-	e->len = htole32(s->len);
-}
-
 void vring_split_flush(struct vring_queue *q, bool batch)
 {
-	uint16_t idx = q->last_used;
-	unsigned i;
+	struct vring_used_elem *ring = vring_used(q)->ring;
+	const struct vring_shadow *sh = q->shadow;
+	uint16_t idx = q->last_used, mask = q->mask;
+	unsigned i, n = q->nshadow;
 
 	if (batch) {
 		/* In order: one entry, at the batch's first slot, naming the batch's last chain. */
-		vring_used_put(q, idx, &q->shadow[q->nshadow - 1]);
+		ring[idx & mask].id = htole32(sh[n - 1].id);
+		ring[idx & mask].len = htole32(sh[n - 1].len);
 	} else {
-		for (i = 0; i < q->nshadow; i++)
-			vring_used_put(q, (uint16_t)(idx + i), &q->shadow[i]);
+		for (i = 0; i < n; i++) {
+			ring[(idx + i) & mask].id = htole32(sh[i].id);
+			ring[(idx + i) & mask].len = htole32(sh[i].len);
+		}
 	}
-	idx = (uint16_t)(idx + q->nshadow);
+	idx = (uint16_t)(idx + n);
 	/* Release: the used entries written above are visible before the index that hands
 	 * them to the driver. */
 	__atomic_store_n(&vring_used(q)->idx, htole16(idx), __ATOMIC_RELEASE);

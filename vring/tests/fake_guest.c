@@ -55,23 +55,31 @@ void fg_fini(struct fg_mem *m)
 	m->n = 0;
 }
 
+static bool fg_in(const struct fg_region *r, uint64_t gpa)
+{
+	return gpa >= r->gpa && gpa - r->gpa < r->size;
+}
+
 void *fg_to_host(void *ctx, uint64_t gpa, uint64_t want, uint64_t *contig)
 {
 	struct fg_mem *m = ctx;
+	struct fg_region *r = &m->r[m->last]; /* last < 3 always */
+	uint64_t room;
 	unsigned i;
 
 	m->lookups++;
-	for (i = 0; i < m->n; i++) {
-		struct fg_region *r = &m->r[i];
-
-		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
-			uint64_t room = r->size - (gpa - r->gpa);
-
-			*contig = want < room ? want : room;
-			return r->host + (gpa - r->gpa);
-		}
+	/* Packets come from one region mostly: the last hit first, then the linear scan. */
+	if (!fg_in(r, gpa)) {
+		for (i = 0; i < m->n && !fg_in(&m->r[i], gpa); i++)
+			;
+		if (i == m->n)
+			return NULL;
+		m->last = i;
+		r = &m->r[i];
 	}
-	return NULL;
+	room = r->size - (gpa - r->gpa);
+	*contig = want < room ? want : room;
+	return r->host + (gpa - r->gpa);
 }
 
 void *fg_host(struct fg_mem *m, uint64_t gpa)

@@ -36,6 +36,7 @@ struct fg_mem {
 	unsigned n;
 	uint64_t brk; /* bump allocator inside R0 */
 	uint64_t lookups;
+	unsigned last; /* region of the last hit: tried first */
 };
 
 int fg_init(struct fg_mem *m);
