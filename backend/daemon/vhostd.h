@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vhostd internals: ports as the polling loop sees them, links, stats printing. */
+#ifndef VHOSTD_DAEMON_H
+#define VHOSTD_DAEMON_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "pmd.h"
+#include "vhu.h"
+#include "vring.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+struct vd_port;
+
+/*
+ * What a link needs from a port, per queue: the seam NIC ports plug into. All three run
+ * on the polling core that owns the (port, queue) pair; none may block or allocate beyond
+ * the mempool.
+ */
+struct vd_port_ops {
+	/* Packets the queue can take now (0 while the port is down). */
+	unsigned (*room)(struct vd_port *p, unsigned q);
+	/* Whether queue q is down (not merely full or paused): a link then drops what it
+	 * would send there, as a switch does towards a port whose link is down. */
+	bool (*down)(struct vd_port *p, unsigned q);
+	/* Takes at most n packets from queue q; count or 0. */
+	unsigned (*rx)(struct vd_port *p, unsigned q, struct rte_mbuf **pkts, unsigned n,
+		       struct pmd_vq_stats *st);
+	/* Offers n packets to queue q; returns how many it took (freed or sent). */
+	unsigned (*tx)(struct vd_port *p, unsigned q, struct rte_mbuf **pkts, unsigned n,
+		       struct pmd_vq_stats *st);
+};
+
+enum vd_port_kind { VD_PORT_VHOST, VD_PORT_NIC };
+
+struct vd_port {
+	char name[CFG_NAME_MAX];
+	enum vd_port_kind kind;
+	const struct vd_port_ops *ops;
+	unsigned queues;	/* queue pairs */
+	struct vhu_port *vhu;	/* VD_PORT_VHOST */
+	struct pmd_port *nic;	/* VD_PORT_NIC */
+	struct rte_mempool *mp; /* where packets taken from it live */
+};
+
+/* One direction of a link for one queue: src queue sq feeds dst queue dq. */
+struct vd_item {
+	struct vd_port *src;
+	unsigned sq;
+	struct vd_port *dst;
+	unsigned dq;
+	unsigned lcore;	 /* the polling core that owns it */
+	bool rarp_owner; /* forwards src's SEND_RARP requests (src queue 0) */
+	unsigned npend;	 /* taken from src, not yet accepted by dst */
+	struct rte_mbuf *pend[VRING_BURST_MAX + 1];
+	struct pmd_vq_stats deq; /* src side */
+	struct pmd_vq_stats enq; /* dst side */
+	_Alignas(64) uint64_t rarp_sent;
+	uint64_t dst_down; /* packets dropped: the destination queue was down */
+};
+
+struct vd {
+	struct cfg cfg;
+	struct vhu_ctrl *ctrl;
+	struct rte_mempool *mp;
+	struct vd_port ports[2 * CFG_MAX_PORTS];
+	unsigned n_ports;
+	struct vd_item *items;
+	unsigned n_items;
+	unsigned burst;
+	_Atomic bool stop;
+};
+
+extern const struct vd_port_ops vd_vhost_ops;
+
+/* dp.c */
+int vd_items_build(struct vd *d);
+int vd_poll_main(void *arg); /* rte lcore entry */
+
+/* stats.c */
+void vd_stats_print(struct vd *d);
+/* /vhostd/ports and /vhostd/stats,NAME through DPDK telemetry. */
+int vd_telemetry_start(struct vd *d);
+
+#endif /* VHOSTD_DAEMON_H */
