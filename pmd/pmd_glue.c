@@ -115,8 +115,9 @@ int pmd_vring_dequeue(struct vring_queue *q, struct rte_mempool *mp, struct rte_
 		return -EINVAL;
 	if (vring_queue_broken(q))
 		return -EIO;
-	avail = vring_avail_count(q);
-	n = RTE_MIN(RTE_MIN(n, avail), VRING_BURST_MAX);
+	n = RTE_MIN(n, VRING_BURST_MAX);
+	avail = vring_avail_count_max(q, n);
+	n = RTE_MIN(n, avail);
 	if (!n)
 		return 0;
 	if (rte_pktmbuf_alloc_bulk(mp, pkts, n)) {

@@ -945,9 +945,21 @@ int vring_enqueue_burst(struct vring_queue *q, struct vring_pkt *pkts, unsigned 
 
 unsigned vring_avail_count(struct vring_queue *q)
 {
+	return vring_avail_count_max(q, VRING_AVAIL_SCAN_MAX);
+}
+
+unsigned vring_avail_count_max(struct vring_queue *q, unsigned max)
+{
+	unsigned n;
+
 	if (q->broken)
 		return 0;
-	return q->packed ? vring_packed_avail_count(q) : vring_split_avail_count(q);
+	if (max > VRING_AVAIL_SCAN_MAX)
+		max = VRING_AVAIL_SCAN_MAX;
+	if (q->packed)
+		return vring_packed_avail_count(q, max);
+	n = vring_split_avail_count(q);
+	return n < max ? n : max;
 }
 
 bool vring_notify_needed(struct vring_queue *q)

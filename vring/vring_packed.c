@@ -109,14 +109,14 @@ static uint32_t vring_pchain_len(struct vring_queue *q, uint32_t pos, uint16_t f
 	return n;
 }
 
-unsigned vring_packed_avail_count(struct vring_queue *q)
+unsigned vring_packed_avail_count(struct vring_queue *q, unsigned max)
 {
 	uint32_t pos = q->last_avail, seen = 0, len;
 	bool wrap = q->avail_wrap;
 	unsigned n = 0;
 	uint16_t flags;
 
-	while (n < VRING_AVAIL_SCAN_MAX && seen < q->size) {
+	while (n < max && seen < q->size) {
 		/* Acquire: pairs with the driver's release of the head's flags. */
 		flags = le16toh(__atomic_load_n(&vring_pdesc(q, pos)->flags, __ATOMIC_ACQUIRE));
 		if (!vring_pavail(flags, wrap))

@@ -44,7 +44,7 @@
 /* Used entries one burst can collect before it must stop (mergeable RX takes several each). */
 #define VRING_SHADOW_MAX (VRING_BURST_MAX * 16u)
 
-/* Packed rings: vring_avail_count() scans at most this many chains. */
+/* Packed rings: vring_avail_count() scans at most this many chains (a walk of the ring). */
 #define VRING_AVAIL_SCAN_MAX 1024u
 
 /* Guest layouts: all little-endian, 16 bytes per descriptor. */
@@ -167,7 +167,7 @@ void vring_split_update_event(struct vring_queue *q);
 
 /* packed ring (vring_packed.c) */
 void vring_packed_flush(struct vring_queue *q, bool batch);
-unsigned vring_packed_avail_count(struct vring_queue *q);
+unsigned vring_packed_avail_count(struct vring_queue *q, unsigned max);
 bool vring_packed_notify(struct vring_queue *q);
 void vring_packed_kicks(struct vring_queue *q, bool enable);
 void vring_packed_update_event(struct vring_queue *q);

@@ -20,7 +20,7 @@ static unsigned vd_vhost_room(struct vd_port *p, unsigned q)
 {
 	struct vhu_dpq *rx = vhu_dp_queue(p->vhu, 2 * q);
 
-	return rx ? vring_avail_count(rx->vq) : 0;
+	return rx ? vring_avail_count_max(rx->vq, VRING_BURST_MAX) : 0;
 }
 
 static unsigned vd_vhost_rx(struct vd_port *p, unsigned q, struct rte_mbuf **pkts, unsigned n,

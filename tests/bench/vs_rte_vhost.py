@@ -33,8 +33,8 @@ def start_rte_vhost(args):
 
 def start_vhostd(args):
     log = open("/tmp/vhostd-bench.log", "w")
-    cmd = ["taskset", "-c", "0", args.vhostd, "--socket", SOCK, "--loopback",
-           "--eal", "--file-prefix=bench-vhostd --lcores 0@0,1@0 -m 256"]
+    cmd = [args.vhostd, "--socket", SOCK, "--loopback", "--lcores", "0",
+           "--file-prefix", "bench-vhostd", "--stats-interval", "0"]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         if os.path.exists(SOCK):

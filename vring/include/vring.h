@@ -152,6 +152,12 @@ int vring_enqueue_burst(struct vring_queue *q, struct vring_pkt *pkts, unsigned 
 unsigned vring_avail_count(struct vring_queue *q);
 
 /*
+ * The same, but stops counting at max: what a burst needs to know ("room for up to max
+ * now?"). On packed rings counting means walking the descriptors, so this is much cheaper.
+ */
+unsigned vring_avail_count_max(struct vring_queue *q, unsigned max);
+
+/*
  * Whether the driver asked to be interrupted for what the device published since the last
  * call (used_event / VRING_AVAIL_F_NO_INTERRUPT, or packed event suppression). The caller then
  * signals the call eventfd; this function never touches an fd.

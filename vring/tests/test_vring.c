@@ -152,6 +152,9 @@ static void test_tx_burst_cap(void **state)
 		ids[i] = fd_post(&t->d, &s, 1, false);
 	}
 	assert_int_equal(vring_avail_count(t->q), 100);
+	assert_int_equal(vring_avail_count_max(t->q, 32), 32);
+	assert_int_equal(vring_avail_count_max(t->q, 100), 100);
+	assert_int_equal(vring_avail_count_max(t->q, 5000), 100);
 	assert_int_equal(vring_dequeue_burst(t->q, &k->p[0], 100), 64);
 	assert_int_equal(vring_dequeue_burst(t->q, &k->p[64], 100), 36);
 	for (i = 0; i < 100; i++) {
