@@ -109,8 +109,9 @@ int pmd_eal_argv_build(const struct cfg *c, const char *prog, const char *file_p
 	out->argv[0] = NULL;
 	if (argv_add_str(out, &used, prog ? prog : "vhostd"))
 		goto out_big;
+	/* --lcores, not -l: only it takes the lcore@cpu and (group)@cpu forms cfg accepts. */
 	if (c->dp.lcores[0] &&
-	    (argv_add_str(out, &used, "-l") || argv_add_str(out, &used, c->dp.lcores)))
+	    (argv_add_str(out, &used, "--lcores") || argv_add_str(out, &used, c->dp.lcores)))
 		goto out_big;
 	if (!eal_has_opt(eal, "--file-prefix") &&
 	    (argv_add_str(out, &used, "--file-prefix") ||

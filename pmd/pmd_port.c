@@ -155,7 +155,12 @@ static int check_queues(const struct pmd_port *p, const struct rte_eth_dev_info 
 		    p->name, q, p->devname, max, di->max_rx_queues, di->max_tx_queues, max);
 		return -EINVAL;
 	}
-	if (q > 1 && !(di->flow_type_rss_offloads & PMD_RSS_HF)) {
+	/*
+	 * A NIC without RSS would put every packet on queue 0. A virtual device's queues are
+	 * separate sources by construction (one rx_pcap file, one ring per queue), so only a
+	 * PCI device needs RSS to make several queues worth having.
+	 */
+	if (q > 1 && p->is_pci && !(di->flow_type_rss_offloads & PMD_RSS_HF)) {
 		pmd_err(err, errlen,
 			"nic '%s': key 'queues': %u queues asked, but %s cannot spread packets "
 			"over queues (no RSS); set queues = 1",
@@ -520,6 +525,27 @@ int pmd_port_stats_read(const struct pmd_port *p, struct pmd_port_stats *s)
 	return 0;
 }
 
+/* One queue's vhostd-side counters as "qN_rx_packets" and the like (flat: telemetry
+ * dicts take u64 values, and a flat dict reads well in dpdk-telemetry.py). */
+static void queue_stats_emit(const struct pmd_port *p, unsigned q, pmd_stat_emit_fn emit, void *e)
+{
+	const struct {
+		const char *key;
+		const uint64_t *v;
+	} f[] = {
+	    {"rx_packets", &p->rxq[q].packets},	      {"rx_bytes", &p->rxq[q].bytes},
+	    {"rx_polls_full", &p->rxq[q].polls_full}, {"tx_packets", &p->txq[q].packets},
+	    {"tx_bytes", &p->txq[q].bytes},	      {"tx_full", &p->txq[q].full},
+	    {"tx_too_big", &p->txq[q].too_big},
+	};
+	char key[48];
+
+	for (size_t i = 0; i < RTE_DIM(f); i++) {
+		snprintf(key, sizeof(key), "q%u_%s", q, f[i].key);
+		emit(e, key, PMD_STAT_READ(*f[i].v));
+	}
+}
+
 int pmd_port_stats_emit(const struct pmd_port *p, pmd_stat_emit_fn emit, void *e)
 {
 	struct pmd_port_stats s;
@@ -537,5 +563,7 @@ int pmd_port_stats_emit(const struct pmd_port *p, pmd_stat_emit_fn emit, void *e
 	emit(e, "tx_errors", s.tx_errors);
 	emit(e, "link_up", s.link_up);
 	emit(e, "link_speed", s.link_speed);
+	for (unsigned q = 0; q < pmd_port_queues(p); q++)
+		queue_stats_emit(p, q, emit, e);
 	return 0;
 }

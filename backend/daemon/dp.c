@@ -128,9 +128,9 @@ static void vd_item_flush(struct vd_item *it)
 	it->npend -= took;
 }
 
-static void vd_item_run(struct vd_item *it, unsigned burst)
+static void vd_item_run(struct vd_item *it)
 {
-	unsigned room, n, got;
+	unsigned burst = it->weight, room, n, got;
 
 	if (it->rarp_owner)
 		vd_item_rarp(it);
@@ -144,8 +144,9 @@ static void vd_item_run(struct vd_item *it, unsigned burst)
 	room = it->dst->ops->room(it->dst, it->dq);
 	n = room < burst ? room : burst;
 	if (!n) {
-		/* Full or paused: hold. Down: the source's packets have nowhere to go. */
-		if (it->dst->ops->down(it->dst, it->dq)) {
+		/* Full or paused: hold. Down: the source's packets have nowhere to go; a NIC
+		 * keeps them (and drops on its own, counted as imissed). */
+		if (!it->hold_when_down && it->dst->ops->down(it->dst, it->dq)) {
 			got = it->src->ops->rx(it->src, it->sq, it->pend, burst, &it->deq);
 			vd_item_drop(it, it->pend, got);
 		}
@@ -162,6 +163,9 @@ int vd_poll_main(void *arg)
 {
 	struct vd *d = arg;
 	unsigned lcore = rte_lcore_id();
+	/* Only this lcore's own items: no other core's item (or its cache lines) is read. */
+	struct vd_item **mine = d->lc_items + d->lc_first[lcore];
+	unsigned n = d->lc_first[lcore + 1] - d->lc_first[lcore];
 	int id = vhu_dp_register(d->ctrl);
 
 	if (id < 0) {
@@ -170,9 +174,8 @@ int vd_poll_main(void *arg)
 	}
 	/* relaxed: the flag only needs to be seen eventually. */
 	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
-		for (unsigned i = 0; i < d->n_items; i++)
-			if (d->items[i].lcore == lcore)
-				vd_item_run(&d->items[i], d->burst);
+		for (unsigned i = 0; i < n; i++)
+			vd_item_run(mine[i]);
 		vhu_dp_quiescent(d->ctrl, id);
 	}
 	vhu_dp_unregister(d->ctrl, id);
@@ -197,7 +200,35 @@ static void vd_item_add(struct vd *d, struct vd_port *src, unsigned sq, struct v
 	it->sq = sq;
 	it->dst = dst;
 	it->dq = dq;
+	it->weight = d->burst;
 	it->rarp_owner = sq == 0;
+	it->hold_when_down = src->kind == VD_PORT_NIC;
+}
+
+/* Fills lc_items / lc_first from each item's lcore, and says who polls what. */
+static void vd_lcores_group(struct vd *d)
+{
+	unsigned k = 0, lc;
+
+	memset(d->lc_first, 0, sizeof(d->lc_first));
+	for (lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		d->lc_first[lc] = k;
+		for (unsigned i = 0; i < d->n_items; i++)
+			if (d->items[i].lcore == lc)
+				d->lc_items[k++] = &d->items[i];
+	}
+	d->lc_first[RTE_MAX_LCORE] = k;
+	RTE_LCORE_FOREACH(lc)
+	{
+		unsigned n = d->lc_first[lc + 1] - d->lc_first[lc];
+
+		fprintf(stderr, "vhostd: lcore %u polls %u link queue%s%s", lc, n,
+			n == 1 ? "" : "s", n ? ":" : " (idle)");
+		for (unsigned i = d->lc_first[lc]; i < d->lc_first[lc + 1]; i++)
+			fprintf(stderr, " %s.%u->%s.%u", d->lc_items[i]->src->name,
+				d->lc_items[i]->sq, d->lc_items[i]->dst->name, d->lc_items[i]->dq);
+		fprintf(stderr, "\n");
+	}
 }
 
 /*
@@ -213,8 +244,10 @@ int vd_items_build(struct vd *d)
 
 	for (unsigned i = 0; i < d->cfg.n_link; i++)
 		max += 2 * CFG_MAX_QUEUES;
-	d->items = calloc(max ? max : 1, sizeof(*d->items));
-	if (!d->items)
+	/* Aligned: each item's cache lines belong to its owning core alone. */
+	d->items = aligned_alloc(_Alignof(struct vd_item), (max ? max : 1) * sizeof(*d->items));
+	d->lc_items = calloc(max ? max : 1, sizeof(*d->lc_items));
+	if (!d->items || !d->lc_items)
 		return -ENOMEM;
 	for (unsigned i = 0; i < d->cfg.n_link; i++) {
 		struct vd_port *a = vd_port_find(d, d->cfg.link[i].a);
@@ -259,5 +292,6 @@ int vd_items_build(struct vd *d)
 		if (!placed)
 			it->lcore = lcores[next++ % n_lcores];
 	}
+	vd_lcores_group(d);
 	return 0;
 }

@@ -200,10 +200,9 @@ static unsigned vd_nic_room(struct vd_port *p, unsigned q)
 
 static bool vd_nic_down(struct vd_port *p, unsigned q)
 {
-	(void)p;
 	(void)q;
-	/* A NIC queue never goes away under us; a NIC with its link down refuses at tx. */
-	return false;
+	/* relaxed: a link change seen a round late costs one burst held or dropped. */
+	return atomic_load_explicit(&p->link_down, memory_order_relaxed);
 }
 
 static unsigned vd_nic_rx(struct vd_port *p, unsigned q, struct rte_mbuf **pkts, unsigned n,
@@ -285,8 +284,8 @@ static int vd_ports_open(struct vd *d)
 static void *vd_signal_main(void *arg)
 {
 	struct vd *d = arg;
-	unsigned iv = d->cfg.dp.stats_interval;
-	struct timespec ts = {iv ? iv : 1, 0};
+	unsigned iv = d->cfg.dp.stats_interval, ticks = 0;
+	struct timespec ts = {1, 0}; /* one tick: link states are read once a second */
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -301,8 +300,11 @@ static void *vd_signal_main(void *arg)
 		}
 		if (atomic_load(&d->stop))
 			break;
-		if (sig < 0 && errno == EAGAIN && iv)
-			vd_stats_print(d);
+		if (sig < 0 && errno == EAGAIN) {
+			vd_links_watch(d);
+			if (iv && ++ticks % iv == 0)
+				vd_stats_print(d);
+		}
 	}
 	atomic_store(&d->stop, true);
 	return NULL;
@@ -316,6 +318,7 @@ static void vd_teardown(struct vd *d)
 		for (unsigned j = 0; j < d->items[i].npend; j++)
 			rte_pktmbuf_free(d->items[i].pend[j]);
 	free(d->items);
+	free(d->lc_items);
 	for (unsigned i = 0; i < d->n_ports; i++)
 		if (d->ports[i].kind == VD_PORT_NIC)
 			pmd_port_close(d->ports[i].nic);
@@ -368,6 +371,7 @@ int main(int argc, char **argv)
 	if (vd_telemetry_start(&d))
 		fprintf(stderr,
 			"vhostd: DPDK telemetry commands not registered; running without\n");
+	vd_links_watch(&d);
 	ret = -pthread_create(&sig_thread, NULL, vd_signal_main, &d);
 	if (ret)
 		goto out_ports;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_config.h>
+
 #include "cfg.h"
 #include "pmd.h"
 #include "vhu.h"
@@ -45,6 +47,15 @@ struct vd_port {
 	struct vhu_port *vhu;	/* VD_PORT_VHOST */
 	struct pmd_port *nic;	/* VD_PORT_NIC */
 	struct rte_mempool *mp; /* where packets taken from it live */
+	/*
+	 * VD_PORT_NIC: the link state as the control side last read it. Written once a
+	 * second by the signal thread (vd_links_watch), read by polling cores through
+	 * ops->down: a relaxed flag, so the hot path never asks the driver (a syscall for
+	 * some PMDs).
+	 */
+	_Atomic bool link_down;
+	bool link_known;     /* link state read at least once (signal thread only) */
+	uint64_t link_downs; /* up -> down transitions seen (signal thread only) */
 };
 
 /* One direction of a link for one queue: src queue sq feeds dst queue dq. */
@@ -54,8 +65,15 @@ struct vd_item {
 	struct vd_port *dst;
 	unsigned dq;
 	unsigned lcore;	 /* the polling core that owns it */
+	unsigned weight; /* packets at most per visit: one busy queue cannot starve the rest */
 	bool rarp_owner; /* forwards src's SEND_RARP requests (src queue 0) */
-	unsigned npend;	 /* taken from src, not yet accepted by dst */
+	/*
+	 * When dst is down: false (a guest source) drains and drops, as a switch does, so a
+	 * dead peer cannot stall the guest; true (a NIC source) leaves packets in the NIC,
+	 * which drops them itself and counts imissed.
+	 */
+	bool hold_when_down;
+	unsigned npend; /* taken from src, not yet accepted by dst */
 	struct rte_mbuf *pend[VRING_BURST_MAX + 1];
 	struct pmd_vq_stats deq; /* src side */
 	struct pmd_vq_stats enq; /* dst side */
@@ -71,6 +89,10 @@ struct vd {
 	unsigned n_ports;
 	struct vd_item *items;
 	unsigned n_items;
+	/* Items grouped by owning lcore (read-only once polling starts): lcore L runs
+	 * lc_items[lc_first[L] .. lc_first[L + 1] - 1] and touches no other item. */
+	struct vd_item **lc_items;
+	unsigned lc_first[RTE_MAX_LCORE + 1];
 	unsigned burst;
 	_Atomic bool stop;
 };
@@ -83,6 +105,8 @@ int vd_poll_main(void *arg); /* rte lcore entry */
 
 /* stats.c */
 void vd_stats_print(struct vd *d);
+/* Reads every NIC's link state, logs each change once, publishes it to the data plane. */
+void vd_links_watch(struct vd *d);
 /* /vhostd/ports and /vhostd/stats,NAME through DPDK telemetry. */
 int vd_telemetry_start(struct vd *d);
 

@@ -44,7 +44,8 @@ struct pmd_eal_argv {
 };
 
 /*
- * Builds the EAL argv from the config: prog, "-l LCORES" (when set), "--file-prefix PREFIX"
+ * Builds the EAL argv from the config: prog, "--lcores LCORES" (when set; EAL's
+ * main lcore is then the lowest lcore id listed), "--file-prefix PREFIX"
  * (unless the extra EAL args carry one), "-a ADDR[,args]" for every NIC whose device is a PCI
  * address, "--no-pci" when no NIC is PCI (and the extra args allow-list nothing), then
  * c->dp.eal split on blanks. file_prefix may be NULL (then "vhostd"). -E2BIG when it does not
@@ -277,7 +278,11 @@ struct pmd_telemetry_source {
 int pmd_telemetry_register(const struct pmd_telemetry_source *src);
 void pmd_telemetry_source_clear(void);
 
-/* Emits a NIC port's counters (pmd_port_stats_read) for a stats callback to pass along. */
+/*
+ * Emits a NIC port's counters (pmd_port_stats_read), then each queue's vhostd-side counters
+ * as q<N>_rx_packets, q<N>_rx_bytes, q<N>_rx_polls_full, q<N>_tx_packets, q<N>_tx_bytes,
+ * q<N>_tx_full, q<N>_tx_too_big, for a stats callback to pass along.
+ */
 int pmd_port_stats_emit(const struct pmd_port *p, pmd_stat_emit_fn emit, void *e);
 
 #endif /* VHOSTD_PMD_H */

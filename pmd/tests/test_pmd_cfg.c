@@ -56,7 +56,13 @@ static void test_argv_vdev(void **state)
 	snprintf(c.dp.eal, sizeof(c.dp.eal), "  --no-huge\t-m 256 ");
 	add_nic(&c, "n0", "net_null0,size=64");
 	assert_int_equal(pmd_eal_argv_build(&c, "vhostd", "vt", &a, NULL, 0), 0);
-	assert_string_equal(joined(&a), "vhostd -l 1-2 --file-prefix vt --no-pci --no-huge -m 256");
+	assert_string_equal(joined(&a),
+			    "vhostd --lcores 1-2 --file-prefix vt --no-pci --no-huge -m 256");
+	/* Lcores mapped onto CPUs (two lcores on CPU 0) pass whole: -l would refuse them. */
+	snprintf(c.dp.lcores, sizeof(c.dp.lcores), "0@0,1@0");
+	assert_int_equal(pmd_eal_argv_build(&c, "vhostd", "vt", &a, NULL, 0), 0);
+	assert_string_equal(joined(&a),
+			    "vhostd --lcores 0@0,1@0 --file-prefix vt --no-pci --no-huge -m 256");
 	/* No lcores, no prefix given: EAL's defaults for cores, ours for the prefix. */
 	c.dp.lcores[0] = '\0';
 	c.dp.eal[0] = '\0';
@@ -76,13 +82,14 @@ static void test_argv_pci(void **state)
 	add_nic(&c, "n2", "net_tap0,iface=t0");
 	snprintf(c.dp.eal, sizeof(c.dp.eal), "--file-prefix=mine --socket-mem 1024");
 	assert_int_equal(pmd_eal_argv_build(&c, "vhostd", "vt", &a, NULL, 0), 0);
-	assert_string_equal(joined(&a), "vhostd -l 1-2 -a 0000:02:00.0 -a 03:00.1,rxq_pkt_fill=1 "
-					"--file-prefix=mine --socket-mem 1024");
+	assert_string_equal(joined(&a),
+			    "vhostd --lcores 1-2 -a 0000:02:00.0 -a 03:00.1,rxq_pkt_fill=1 "
+			    "--file-prefix=mine --socket-mem 1024");
 	/* A device allow-listed through 'eal' alone: no --no-pci either. */
 	c.n_nic = 0;
 	snprintf(c.dp.eal, sizeof(c.dp.eal), "-a 0000:05:00.0");
 	assert_int_equal(pmd_eal_argv_build(&c, "vhostd", "vt", &a, NULL, 0), 0);
-	assert_string_equal(joined(&a), "vhostd -l 1-2 --file-prefix vt -a 0000:05:00.0");
+	assert_string_equal(joined(&a), "vhostd --lcores 1-2 --file-prefix vt -a 0000:05:00.0");
 }
 
 static void test_argv_too_big(void **state)

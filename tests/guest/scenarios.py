@@ -2,16 +2,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """End-to-end tests: real QEMU guests (Linux, virtio-net) on a vhost-user back-end.
 
-  scenarios.py [N ...]        run scenarios N (default: all), exit 0 only if all pass
+  scenarios.py [--vhostd PATH] [N ...]   run scenarios N (default: all), exit 0 only if all pass
   scenarios.py demo           one guest pings the host through the back-end, live stats
   scenarios.py --list
 
 Environment:
-  BACKEND=testpmd|vhostd   the back-end under test (default testpmd: DPDK's net_vhost,
-                           the yardstick). vhostd: VHOSTD=binary, VHOSTD_ARGS='--config {config} --file-prefix {prefix}',
+  BACKEND=vhostd|testpmd   the back-end under test (default vhostd; testpmd is DPDK's
+                           net_vhost, the yardstick). vhostd: VHOSTD=binary (or --vhostd PATH),
+                           VHOSTD_ARGS='--config {config} --file-prefix {prefix}',
                            VHOSTD_EAL='--no-pci --no-huge -m 512'.
   VT_ACCEL=kvm|tcg         skip the KVM probe.   VT_UDP=N  datagrams per run (3000).
   VT_TIMEOUT_SCALE=F       multiply every timeout (slow CI).   VT_KEEP=1 keep the logs.
+  VT_PCAP=1                tcpdump the peer's side of the tap into the log directory.
 Needs root (network namespaces), qemu-system-x86, busybox-static, linux-image-amd64, gcc.
 """
 
@@ -56,7 +58,9 @@ class Ctx:
         return g
 
     def backend(self, vhosts, tap=None, name="be"):
-        b = vt.Backend(self.kind, name, self.wd, vhosts, tap)
+        # With a tap the back-end runs in the peer's namespace (made first), where the tap
+        # is born: see Peer.attach.
+        b = vt.Backend(self.kind, name, self.wd, vhosts, tap, netns=self.tag if tap else None)
         self.parts.append(b)
         return b
 
@@ -259,7 +263,7 @@ def run_one(num, kind, kernel, initrd, accel):
     try:
         fn(ctx)
         ok = True
-    except (Fail, RuntimeError) as e:
+    except (Fail, RuntimeError, OSError) as e:
         print(f"FAIL scenario {num} ({fn.__name__}): {e}")
         for p in ctx.parts:
             if hasattr(p, "diag"):
@@ -276,55 +280,138 @@ def run_one(num, kind, kernel, initrd, accel):
     return ok, secs
 
 
-def demo(kind, kernel, initrd, accel):
-    """README's main job: the back-end and one guest that pings the host through it."""
-    ctx = Ctx(0, kind, kernel, initrd, accel)
-    os.makedirs("/run/vhostd", exist_ok=True)
-    sock = "/run/vhostd/vhost0.sock"
-    ok = False
+DEMO_SOCK = "/run/vhostd/vhost0.sock"
+DEMO_TAP = "vhostd0"
+# vhostd's embedded default (vhostd --help: one vhost-user server port vhost0 at
+# /run/vhostd/vhost0.sock, 1 queue pair, lcore 0, looped back to itself) with the loop
+# replaced by a net_tap uplink named vhostd0. Only --file-prefix and --stats-interval are
+# added on the command line.
+DEMO_CONF = f"""# the demo: vhostd's embedded default, uplinked to a tap instead of looped back
+[vhost vhost0]
+socket = {DEMO_SOCK}
+
+[nic {DEMO_TAP}]
+device = net_tap0,iface={DEMO_TAP}
+
+[link]
+vhost0 = {DEMO_TAP}
+"""
+
+
+def hugepages_free():
     try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("HugePages_Free:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def demo_line(be, kind):
+    """The live line: the back-end's counters for the guest's port and, for vhostd, its
+    tap (the latest stats line, at most a second old)."""
+    if kind != "vhostd":
+        return be.stats_line()
+    lines = be.vhostd_lines()
+    if not lines:
+        return "vhostd: (no stats yet)"
+    ports = lines[-1].get("ports", {})
+    v, n = ports.get("vhost0", {}), ports.get(DEMO_TAP, {})
+    qs = v.get("queues", [{}])
+    gtx = sum(q.get("tx", {}).get("packets", 0) for q in qs)
+    grx = sum(q.get("rx", {}).get("packets", 0) for q in qs)
+    return (f"vhost0 {'up' if v.get('connected') else 'down'} from-guest {gtx} to-guest {grx}"
+            f" | {DEMO_TAP} rx {n.get('rx_packets', 0)} tx {n.get('tx_packets', 0)}")
+
+
+def demo(kind, kernel, initrd, accel):
+    """README's main job: the back-end, its tap uplink in a network namespace where the
+    host kernel answers, and one guest that pings the host and echoes UDP through it."""
+    ctx = Ctx(0, kind, kernel, initrd, accel)
+    ctx.tag = f"vhostd-demo{os.getpid() % 10000}"
+    os.makedirs("/run/vhostd", exist_ok=True)
+    ok = False
+    ping, udp = 20, 1000
+    try:
+        ctx.check(not os.path.exists(DEMO_SOCK) or not vt.socket_in_use(DEMO_SOCK),
+                  f"{DEMO_SOCK} is served by another process: stop it first")
         peer = ctx.peer()
-        be = ctx.backend([(sock, "server", 1)], tap=(ctx.tag, 1))
+        be = vt.Backend(kind, "vhostd" if kind == "vhostd" else "be", ctx.wd,
+                        [(DEMO_SOCK, "server", 1)], (DEMO_TAP, 1), netns=peer.ns)
+        ctx.parts.append(be)
+        if kind == "vhostd":
+            be.conf_text = DEMO_CONF
+            be.vhost_names = ["vhost0"]
+            be.prefix = f"vhostd-demo{os.getpid() % 10000}"
+            be.extra_args = ["--stats-interval", "1"]
+            if hugepages_free() < 256:
+                be.extra_args += ["--eal", "--no-huge -m 512"]
+                print("demo: fewer than 256 free hugepages: vhostd runs with --no-huge")
         be.start(ctx.cleanup)
-        peer.attach(ctx.tag)
-        print(f"back-end {kind} serving {sock}; the host side is {peer.addr} in netns {peer.ns}")
-        g = ctx.guest("guest", sock, params={"ping": 20, "udp": 1000})
+        peer.attach(DEMO_TAP)
+        print(f"demo: {kind} serves {DEMO_SOCK}; its uplink is tap {DEMO_TAP} in netns "
+              f"{peer.ns}, where the host is {peer.addr}")
+        if kind == "vhostd":
+            print(f"demo: config {be.write_vhostd_config()}:")
+            print("".join(f"   | {l}\n" for l in DEMO_CONF.splitlines()), end="")
+        g = ctx.guest("guest", DEMO_SOCK, params={"ping": ping, "udp": udp})
         g.start(ctx.cleanup)
+        print("demo: QEMU guest started (10.0.0.2): it pings 10.0.0.1, then sends "
+              f"{udp} UDP datagrams that the host echoes")
         t0 = time.monotonic()
         boot = None
+        tty = sys.stdout.isatty()
         while (g.p.poll() is None and "RESULT done=" not in g.text()
                and time.monotonic() - t0 < 200 * SCALE):
             if boot is None and "VT-INIT" in g.text():
                 boot = time.monotonic() - t0
-            last = [l for l in g.text().splitlines() if l.strip()][-1:] or [""]
-            print(f"\r{time.monotonic() - t0:5.0f}s  {be.stats_line()}  | guest: "
-                  f"{last[0][:50]:<50}", end="", flush=True)
+            last = [l for l in g.text().splitlines() if l.strip()][-1:] or ["(booting)"]
+            line = f"{time.monotonic() - t0:4.0f}s  {demo_line(be, kind)}  | guest: {last[0][:40]}"
+            print(f"\r{line:<130}" if tty else line, end="" if tty else "\n", flush=True)
             time.sleep(1)
         print()
         res = g.results()
-        st = be.stats()
+        st = be.stats()  # counters read after the guest finished
+        final = None
+        if kind == "vhostd":
+            # A clean stop while the guest is still connected: vhostd prints its last line.
+            rc = vt.stop_process(be.p, "vhostd", 10.0, vt.signal.SIGTERM)
+            lines = be.vhostd_lines()
+            final = lines[-1] if lines else None
+            ctx.check(rc == 0, f"vhostd exited {rc} on SIGTERM, want 0")
         print("summary:")
-        print(f"  guest reached /init within {boot or 0:.0f}s of QEMU's start")
+        print(f"  guest reached /init {boot or 0:.0f}s after QEMU started")
         print(f"  ping: {res.get('ping_recv')}/{res.get('ping_sent')} answered")
         print(f"  udp: {res.get('udp_recv')}/{res.get('udp_sent')} echoed, "
               f"{res.get('udp_bad')} bad, {res.get('udp_lost')} lost in {res.get('udp_ms')} ms")
-        print(f"  guest eth0: tx {res.get('eth0_tx_packets')} rx {res.get('eth0_rx_packets')} packets")
-        print(f"  back-end: {' '.join(f'port{p}={s}' for p, s in st.items())}")
-        ok = res.get("ping_recv") == 20 and res.get("udp_recv") == 1000
-    except (Fail, RuntimeError) as e:
-        print(f"demo failed: {e}")
+        print(f"  guest eth0: tx {res.get('eth0_tx_packets')} rx {res.get('eth0_rx_packets')} "
+              f"packets, rx_dropped {res.get('eth0_rx_dropped')}")
+        p0 = st.get(0, {})
+        print(f"  back-end port of the guest: took {p0.get('rx')} packets from it, gave it "
+              f"{p0.get('tx')}")
+        if final is not None:
+            print(f"  vhostd stopped by SIGTERM, exit 0; last line: {demo_line(be, kind)}")
+        check_traffic(ctx, res, "guest", ping=ping, udp=udp)
+        check_guest_counters(ctx, res, "guest")
+        check_backend_counts(ctx, st, 0, res, "guest")
+        ok = True
+    except (Fail, RuntimeError, OSError) as e:
+        print(f"\ndemo failed: {e}")
         for p in ctx.parts:
             print(p.diag()) if hasattr(p, "diag") else None
     finally:
         ctx.cleanup.run()
-        if os.path.exists(sock):
-            os.unlink(sock)
         shutil.rmtree(ctx.wd, ignore_errors=True)
     print("demo", "OK" if ok else "FAILED")
     return ok
 
 
 def main(argv):
+    if argv[:1] == ["--vhostd"] and len(argv) > 1:
+        os.environ["VHOSTD"] = os.path.abspath(argv[1])  # meson passes the binary it built
+        argv = argv[2:]
     if "--list" in argv:
         for n, fn in SCENARIOS.items():
             print(f"{n}: {fn.__doc__.split(chr(10))[0]}")
@@ -333,9 +420,14 @@ def main(argv):
         print("scenarios.py: needs root (network namespaces, taps)")
         return 2
     vt.install_signal_handlers()
-    kind = os.environ.get("BACKEND", "testpmd")
+    kind = os.environ.get("BACKEND", "vhostd")
     t = time.monotonic()
-    kernel, initrd = vt.build_guest()
+    try:
+        kernel, initrd = vt.build_guest()
+    except (RuntimeError, KeyError, OSError) as e:
+        # A missing QEMU, kernel or busybox is a failure, never a skip: CI installs them.
+        print(f"FAIL: cannot build the test guest: {e}")
+        return 1
     wd = vt.workdir()
     accel = vt.pick_accel(kernel, initrd, wd)
     shutil.rmtree(wd, ignore_errors=True)

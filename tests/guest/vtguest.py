@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("VT_BUILD", os.path.join(REPO, "build-guest"))
 T0 = time.monotonic()
+VHOSTD_STATS_INTERVAL = 1  # seconds, in the generated config
 
 
 def log(msg):
@@ -99,6 +100,19 @@ def stop_process(p, name, grace=3.0, sig=signal.SIGTERM):
             p.kill()
             p.wait()
     return p.returncode
+
+
+def socket_in_use(path):
+    """True when a process listens on the unix socket path (a stale file refuses)."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 def wait_until(pred, timeout, step=0.1):
@@ -272,13 +286,37 @@ class Peer:
     def exec(self, cmd, check=True):
         return sh(["ip", "netns", "exec", self.ns] + cmd, check)
 
+    def has(self, ifname):
+        r = subprocess.run(["ip", "-n", self.ns, "link", "show", ifname],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return r.returncode == 0
+
     def attach(self, ifname, timeout=20):
-        """Moves the back-end's tap (once it exists in the root namespace) in here."""
-        if not wait_until(lambda: os.path.exists(f"/sys/class/net/{ifname}"), timeout):
-            raise RuntimeError(f"peer: the back-end made no interface {ifname} in {timeout}s")
-        sh(["ip", "link", "set", ifname, "netns", self.ns])
+        """Gives the back-end's tap, which it creates in here (Backend runs inside this
+        namespace), the peer's address and brings it up. The tap is never made in the
+        root namespace and moved: DPDK's net_tap opens its queues with TUNSETIFF by name
+        after it created the interface, so a tap moved away in between is silently made
+        again in the root namespace (the guest's traffic then goes there), and a tap that
+        was up in the root namespace has queued the host's IPv6 router solicitations and
+        MLD reports, which a back-end delivers to the guest later."""
+        if not wait_until(lambda: self.has(ifname), timeout):
+            raise RuntimeError(f"peer: the back-end made no interface {ifname} in netns "
+                               f"{self.ns} within {timeout}s")
         sh(["ip", "-n", self.ns, "addr", "add", self.addr, "dev", ifname])
         sh(["ip", "-n", self.ns, "link", "set", ifname, "up"])
+        if os.path.exists(f"/sys/class/net/{ifname}"):
+            raise RuntimeError(f"peer: a second {ifname} exists in the root namespace")
+        if os.environ.get("VT_PCAP"):
+            self.pcap(ifname)
+
+    def pcap(self, ifname):
+        """VT_PCAP=1: every frame on the peer's side of the tap, for diagnosis."""
+        self.ncap = getattr(self, "ncap", 0) + 1
+        path = os.path.join(os.path.dirname(self.echo_log), f"{self.ns}.{self.ncap}.pcap")
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns, "tcpdump", "-i", ifname, "-U",
+                              "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.caps = getattr(self, "caps", []) + [p]
+        time.sleep(0.5)
 
     def start_echo(self, idle_s=600, max_s=900):
         self.echo = subprocess.Popen(
@@ -295,6 +333,8 @@ class Peer:
 
     def destroy(self):
         stop_process(self.echo, "peer echo")
+        for p in getattr(self, "caps", []):
+            stop_process(p, "tcpdump")
         sh(["ip", "netns", "del", self.ns], check=False)
 
 
@@ -320,8 +360,12 @@ class Backend:
     queues)], plus optionally a tap (ifname, queues). With a tap, vhost port 0 is linked
     to it; without one, two vhost ports are linked to each other."""
 
-    def __init__(self, kind, name, workdir, vhosts, tap=None, cpu=None):
+    def __init__(self, kind, name, workdir, vhosts, tap=None, cpu=None, netns=None):
         self.kind, self.name, self.workdir = kind, name, workdir
+        self.netns = netns  # run inside it, so that the tap is born there
+        # vhostd only: a config of the caller's own (text) instead of the generated one,
+        # the [vhost] names in it in port order, and arguments added to VHOSTD_ARGS.
+        self.conf_text, self.vhost_names, self.extra_args = None, None, []
         self.vhosts, self.tap = vhosts, tap
         self.cpu = cpu if cpu is not None else os.cpu_count() - 1
         self.log = os.path.join(workdir, f"{name}.log")
@@ -351,13 +395,19 @@ class Backend:
             conf = self.write_vhostd_config()
             args = os.environ.get("VHOSTD_ARGS", "--config {config} --file-prefix {prefix}")
             args = args.format(config=conf, prefix=self.prefix)
-            return [find_vhostd()] + shlex.split(args)
+            return [find_vhostd()] + shlex.split(args) + self.extra_args
         raise RuntimeError(f"BACKEND={self.kind}: unknown (testpmd or vhostd)")
 
     def write_vhostd_config(self):
+        if self.conf_text is not None:
+            path = os.path.join(self.workdir, f"{self.name}.conf")
+            with open(path, "w") as f:
+                f.write(self.conf_text)
+            return path
         eal = os.environ.get("VHOSTD_EAL", "--no-pci --no-huge -m 512")
         # --file-prefix goes on the command line (VHOSTD_ARGS): vhostd adds its own.
-        lines = ["[dataplane]", f"lcores = {self.cpu}", f"eal = {eal}", "stats_interval = 1", ""]
+        lines = ["[dataplane]", f"lcores = {self.cpu}", f"eal = {eal}",
+                 f"stats_interval = {VHOSTD_STATS_INTERVAL}", ""]
         names = []
         for i, (sock, mode, q) in enumerate(self.vhosts):
             names.append(f"vm{i + 1}")
@@ -379,6 +429,9 @@ class Backend:
             if mode == "server" and os.path.exists(sock):
                 os.unlink(sock)  # a stale socket of a killed back-end: bind would fail
         cmd = self.command()
+        self.log_start = len(self.text())
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd  # ip execs: same pid
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=open(self.log, "a"),
                                   stderr=subprocess.STDOUT, text=True)
         cleanup.push(self.stop)
@@ -389,6 +442,13 @@ class Backend:
             if self.p.poll() is not None or not ok:
                 raise RuntimeError(f"back-end {self.name} did not start:\n{tail(self.log)}")
             self.send("start")
+        if self.kind == "vhostd":
+            # The first stats line comes after every port is open and every link built.
+            # The log is appended to across restarts: only this run's lines count.
+            if not wait_until(lambda: self.p.poll() is not None or
+                              self.vhostd_lines(self.log_start), 30):
+                raise RuntimeError(f"back-end {self.name}: no stats line in 30s:\n"
+                                   f"{tail(self.log)}")
         for sock, mode, _ in self.vhosts:
             if mode == "server" and not wait_until(
                     lambda: os.path.exists(sock) or self.p.poll() is not None, 30):
@@ -427,15 +487,17 @@ class Backend:
                 pass
         return stop_process(self.p, f"back-end {self.name}", 5.0, signal.SIGINT)
 
-    def stats(self):
-        """Per-port counters now: {port: {"rx": packets into the back-end, "tx": packets
+    def stats(self, fresh=True):
+        """Per-port counters: {port: {"rx": packets into the back-end, "tx": packets
         out of it, plus per-queue "rx_qN"/"tx_qN" when the back-end gives them}}. For
-        testpmd port i < len(vhosts) is vhost port i, the last one the tap."""
+        testpmd port i < len(vhosts) is vhost port i, the last one the tap.
+        fresh: counters read after this call began (what a count check needs); else the
+        latest ones at hand (the demo's live line)."""
         if not self.alive():
             return {}
         if self.kind == "testpmd":
             return self.testpmd_xstats()
-        return self.vhostd_stats()
+        return self.vhostd_stats(fresh)
 
     def testpmd_xstats(self):
         start = len(self.text())
@@ -468,25 +530,53 @@ class Backend:
             res[port] = s
         return res
 
-    def vhostd_stats(self):
-        """vhostd prints one JSON object per line (backend/daemon/stats.c):
-        {"ports":{"vm1":{"queues":[{"q":0,"rx":{"packets":N},"tx":{"packets":N}}]}}},
-        rx/tx named from the guest's side (its RX ring, its TX ring). Here they are turned
-        round to the back-end's side like testpmd's: "rx" = taken from the guest. Only
-        vhost ports are printed; port i is vm<i+1>."""
-        last = None
-        for line in self.text().splitlines():
+    def vhostd_lines(self, start=0):
+        """Every JSON stats line vhostd printed so far (after offset start of its log),
+        parsed, oldest first."""
+        out = []
+        for line in self.text()[start:].splitlines():
             line = line.strip()
             if line.startswith("{"):
                 try:
-                    last = json.loads(line)
+                    obj = json.loads(line)
                 except ValueError:
-                    pass
+                    continue  # a line still being written
+                if isinstance(obj, dict):
+                    out.append(obj)
+        return out
+
+    def vhostd_stats(self, fresh=True):
+        """vhostd prints one JSON object per line every stats_interval seconds
+        (backend/daemon/stats.c): {"time":T,"ports":{"vm1":{"queues":[{"q":0,
+        "rx":{"packets":N},"tx":{"packets":N}}]}}}, T its CLOCK_REALTIME taken before it
+        reads the counters. A line can be up to an interval old, so with fresh the caller
+        gets the first line stamped after this call began: every packet the data plane
+        had moved by then is in it. rx/tx there are named from the guest's side (its RX
+        ring, its TX ring); here they are turned round to the back-end's side like
+        testpmd's: "rx" = taken from the guest. Port i is vm<i+1>."""
+        if fresh:
+            since = time.time()
+            wait = 3 * VHOSTD_STATS_INTERVAL + 5
+
+            def newer():
+                lines = self.vhostd_lines()
+                if lines and float(lines[-1].get("time", 0)) > since:
+                    return lines[-1]
+                return None
+
+            last = wait_until(lambda: newer() or not self.alive(), wait, 0.2)
+            if not isinstance(last, dict):
+                raise RuntimeError(f"back-end {self.name}: no stats line newer than "
+                                   f"{since:.3f} within {wait}s (alive: {self.alive()})")
+        else:
+            lines = self.vhostd_lines()
+            last = lines[-1] if lines else None
         if not isinstance(last, dict):
             return {}
         res = {}
         for i in range(len(self.vhosts)):
-            port = last.get("ports", {}).get(f"vm{i + 1}")
+            pname = self.vhost_names[i] if self.vhost_names else f"vm{i + 1}"
+            port = last.get("ports", {}).get(pname)
             if not isinstance(port, dict):
                 continue
             s = {"rx": 0, "tx": 0}
@@ -500,7 +590,7 @@ class Backend:
         return res
 
     def stats_line(self):
-        st = self.stats()
+        st = self.stats(fresh=False)
         parts = []
         for port, s in st.items():
             parts.append(f"port{port} rx={s.get('rx', 0)} tx={s.get('tx', 0)}")
@@ -508,7 +598,16 @@ class Backend:
 
     def diag(self):
         rc = self.p.poll() if self.p else "not started"
-        return f" back-end {self.name} ({self.kind}): exit status {rc}\n  log {self.log}:\n{tail(self.log)}"
+        text = f" back-end {self.name} ({self.kind}): exit status {rc}\n  log {self.log}"
+        if self.kind != "vhostd":
+            return f"{text}:\n{tail(self.log)}"
+        # vhostd's JSON lines are 2 KB each: its messages, then only its last counters.
+        msgs = [l for l in self.text().splitlines() if not l.lstrip().startswith("{")]
+        lines = self.vhostd_lines()
+        last = json.dumps(lines[-1], separators=(",", ":")) if lines else "(none)"
+        return (f"{text} (messages; {len(lines)} stats lines):\n"
+                + ("\n".join("   | " + l for l in msgs[-25:]) or "   (empty)")
+                + f"\n  last stats line:\n   | {last}")
 
 
 def workdir():
