@@ -20,6 +20,10 @@
 
 #include "vhostd.h"
 
+/* The embedded default's NIC: a tap the host kernel sees as vhostd0. */
+#define VD_DEFAULT_NIC	      "uplink"
+#define VD_DEFAULT_NIC_DEVICE "net_tap0,iface=vhostd0"
+
 struct vd_opts {
 	const char *config;
 	const char *socket;
@@ -40,7 +44,8 @@ static void vd_usage(FILE *f)
 	    "              [--lcores LIST] [--file-prefix NAME] [--eal 'ARGS'] "
 	    "[--stats-interval S]\n"
 	    "Without --config: one vhost-user server port vhost0 (at /run/vhostd/vhost0.sock "
-	    "unless --socket)\nlooped back to itself. See docs/config.md.\n");
+	    "unless --socket)\nlinked to a net_tap NIC named vhostd0, or with --loopback to "
+	    "itself. See docs/config.md.\n");
 }
 
 static int vd_int_arg(const char *flag, const char *s, int *out)
@@ -133,6 +138,26 @@ static int vd_link_add(struct cfg *c, const char *a, const char *b)
 	return 0;
 }
 
+/*
+ * The embedded default's link: the one vhost port to a net_tap NIC named vhostd0 (the guest
+ * reaches the host kernel through it), or, with --loopback, to itself.
+ */
+static int vd_default_link(struct cfg *c, bool loopback)
+{
+	struct cfg_nic *nic = &c->nic[0];
+
+	if (c->n_link)
+		return 0;
+	if (loopback)
+		return vd_link_add(c, c->vhost[0].name, c->vhost[0].name);
+	memset(nic, 0, sizeof(*nic));
+	snprintf(nic->name, CFG_NAME_MAX, "%s", VD_DEFAULT_NIC);
+	snprintf(nic->device, sizeof(nic->device), "%s", VD_DEFAULT_NIC_DEVICE);
+	nic->queues = c->vhost[0].queues;
+	c->n_nic = 1;
+	return vd_link_add(c, c->vhost[0].name, nic->name);
+}
+
 /* The config file, or the embedded default shaped by the one-port flags. */
 static int vd_config(const struct vd_opts *o, struct cfg *c)
 {
@@ -165,8 +190,7 @@ static int vd_config(const struct vd_opts *o, struct cfg *c)
 			}
 			c->vhost[0].queues = (unsigned)o->queues;
 		}
-		/* Until a NIC is configured, the one port talks to itself. */
-		if (!c->n_link && vd_link_add(c, c->vhost[0].name, c->vhost[0].name))
+		if (vd_default_link(c, o->loopback))
 			return -ENOSPC;
 	}
 	if (o->lcores)

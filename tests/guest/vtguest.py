@@ -366,6 +366,7 @@ class Backend:
         # vhostd only: a config of the caller's own (text) instead of the generated one,
         # the [vhost] names in it in port order, and arguments added to VHOSTD_ARGS.
         self.conf_text, self.vhost_names, self.extra_args = None, None, []
+        self.embedded_default = False  # vhostd with no --config (the demo)
         self.vhosts, self.tap = vhosts, tap
         self.cpu = cpu if cpu is not None else os.cpu_count() - 1
         self.log = os.path.join(workdir, f"{name}.log")
@@ -391,6 +392,8 @@ class Backend:
             return cmd + ["--", "-i", "--forward-mode=io", "--nb-cores=1",
                           f"--rxq={self.queues}", f"--txq={self.queues}",
                           "--total-num-mbufs=16384"]
+        if self.kind == "vhostd" and self.embedded_default:
+            return [find_vhostd(), "--file-prefix", self.prefix] + self.extra_args
         if self.kind == "vhostd":
             conf = self.write_vhostd_config()
             args = os.environ.get("VHOSTD_ARGS", "--config {config} --file-prefix {prefix}")

@@ -18,10 +18,10 @@ echo "loopback: packed=$PACKED mrg_rxbuf=$MRG queues=$Q vhostd-client=$CLIENT"
 SOCK=$T/v0.sock
 VDEV="path=$SOCK,queues=$Q,packed_vq=$PACKED,mrg_rxbuf=$MRG"
 if [ $CLIENT = 1 ]; then
-	start_vhostd vd --socket "$SOCK" --client --queues "$Q"
+	start_vhostd vd --socket "$SOCK" --client --queues "$Q" --loopback
 	start_testpmd fe "$VDEV,server=1" io "$Q"
 else
-	start_vhostd vd --socket "$SOCK" --queues "$Q"
+	start_vhostd vd --socket "$SOCK" --queues "$Q" --loopback
 	wait_file "$SOCK" 10
 	start_testpmd fe "$VDEV" io "$Q"
 fi

@@ -22,7 +22,7 @@ loop_traffic() {
 }
 
 # (1) front-end restart
-start_vhostd vd1 --socket "$T/s1.sock"
+start_vhostd vd1 --socket "$T/s1.sock" --loopback
 wait_file "$T/s1.sock" 10
 for round in 1 2; do
 	start_testpmd "fe$round" "path=$T/s1.sock,queues=1,packed_vq=$PACKED" io
@@ -37,7 +37,7 @@ stop_vhostd vd1
 [ "$(vd_drops vd1)" = 0 ] || fail "vhostd counted drops/errors across the front-end restart"
 
 # (2) vhostd restart under a server=1 front-end
-start_vhostd vd2 --socket "$T/s2.sock" --client
+start_vhostd vd2 --socket "$T/s2.sock" --client --loopback
 start_testpmd fe3 "path=$T/s2.sock,queues=1,packed_vq=$PACKED,server=1" io
 wait_log "$T/vd2.err" "front-end connected" 10
 loop_traffic fe3
@@ -45,7 +45,7 @@ note "before vhostd restart: TX $TXD RX $RXD"
 [ "$RXD" -ge 1000 ] || fail "before restart: only $RXD packets came back"
 stop_vhostd vd2
 sleep 1
-start_vhostd vd3 --socket "$T/s2.sock" --client
+start_vhostd vd3 --socket "$T/s2.sock" --client --loopback
 wait_log "$T/vd3.err" "front-end connected" 10
 sleep 2 # virtio_user re-negotiates and brings the link up again
 loop_traffic fe3
