@@ -53,6 +53,18 @@ static void vring_pflush_batch(struct vring_queue *q)
 	atomic_thread_fence(memory_order_release);
 	__atomic_store_n(&vring_pdesc(q, pos)->flags, htole16(vring_pused_flags(wrap, last->len)),
 			 __ATOMIC_RELAXED);
+	/*
+	 * An honest driver never has more than the ring in flight, but only chain heads are
+	 * checked for availability: a chain whose tail wraps onto a head this burst already
+	 * took counts those descriptors twice and total can pass the ring size (found by
+	 * tests/fuzz/fuzz_vring). One vring_padvance() would then leave last_used outside the
+	 * ring and the next flush would write past the descriptor ring. Break the queue, and
+	 * still keep the position inside the ring.
+	 */
+	if (vring_unlikely(total > q->size)) {
+		vring_fail(q, VRING_ERR_DESC_LOOP);
+		total %= q->size;
+	}
 	q->last_used = (uint16_t)vring_padvance(q, pos, total, &q->used_wrap);
 }
 
