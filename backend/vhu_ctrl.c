@@ -80,6 +80,44 @@ static void vhu_on_tick(struct vhu_ctrl *c)
 	vhu_arm_tick(c);
 }
 
+/* 10 ms: how late a guest RX queue may start after its driver's first kick. */
+static void vhu_arm_kick_wait(struct vhu_ctrl *c)
+{
+	struct io_uring_sqe *sqe;
+
+	if (c->kick_wait_armed)
+		return;
+	sqe = vhu_sqe(c);
+	c->kick_wait_ts.tv_sec = 0;
+	c->kick_wait_ts.tv_nsec = 10000000;
+	io_uring_prep_timeout(sqe, &c->kick_wait_ts, 0, 0);
+	io_uring_sqe_set_data(sqe, &c->ev_kick_wait);
+	c->kick_wait_armed = true;
+}
+
+/* Starts the guest RX queues whose first kick came; polls again while any still waits. */
+static void vhu_on_kick_wait(struct vhu_ctrl *c)
+{
+	bool waiting = false;
+
+	c->kick_wait_armed = false;
+	pthread_mutex_lock(&c->lock);
+	for (struct vhu_port *p = c->ports; p; p = p->next) {
+		int ret;
+
+		if (!vhu_vqs_kick_waiting(p))
+			continue;
+		ret = vhu_vqs_refresh(p);
+		if (ret)
+			VHU_LOG(p, "starting a queue after its first kick: %s", strerror(-ret));
+		vhu_vqs_mark_up(p);
+		waiting |= !ret && vhu_vqs_kick_waiting(p);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (waiting)
+		vhu_arm_kick_wait(c);
+}
+
 static void vhu_arm_timer(struct vhu_port *p, unsigned ms)
 {
 	struct io_uring_sqe *sqe = vhu_sqe(p->ctrl);
@@ -235,6 +273,8 @@ static void vhu_conn_dispatch(struct vhu_port *p)
 	pthread_mutex_lock(&p->ctrl->lock);
 	v = vhu_msg_dispatch(p);
 	vhu_vqs_mark_up(p);
+	if (v != VHU_V_DROP && vhu_vqs_kick_waiting(p))
+		vhu_arm_kick_wait(p->ctrl);
 	pthread_mutex_unlock(&p->ctrl->lock);
 	if (v == VHU_V_REPLY) {
 		vhu_arm_reply(p);
@@ -401,6 +441,10 @@ static void vhu_on_cqe(struct vhu_ctrl *c, struct vhu_ev *ev, int res)
 		if (!atomic_load(&c->stop))
 			vhu_on_tick(c);
 		break;
+	case VHU_EV_KICK_WAIT:
+		if (!atomic_load(&c->stop))
+			vhu_on_kick_wait(c);
+		break;
 	case VHU_EV_LISTEN:
 		vhu_on_accept(ev->port, res);
 		break;
@@ -462,6 +506,7 @@ int vhu_ctrl_create(struct vhu_ctrl **out)
 		return -ENOMEM;
 	c->ev_wake.kind = VHU_EV_WAKE;
 	c->ev_tick.kind = VHU_EV_TICK;
+	c->ev_kick_wait.kind = VHU_EV_KICK_WAIT;
 	atomic_store(&c->token, 1);
 	pthread_mutex_init(&c->lock, NULL);
 	c->wakefd = eventfd(0, EFD_CLOEXEC);

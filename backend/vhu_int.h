@@ -51,6 +51,9 @@ struct vhu_vq {
 	int errfd;
 	bool started; /* kick received, GET_VRING_BASE not yet */
 	bool enabled; /* SET_VRING_ENABLE */
+	/* Guest RX only: the driver has kicked the current kick fd (see vhu_vq_kicked()). */
+	bool kicked;
+	bool kick_asked; /* notifications turned on in the ring while waiting for that kick */
 	bool broken_reported;
 	struct vhu_dpq_priv *live; /* control thread's view of what is published */
 	_Atomic(struct vhu_dpq *) pub;
@@ -65,7 +68,8 @@ enum vhu_ev_kind {
 	VHU_EV_LISTEN,
 	VHU_EV_CONNECT,
 	VHU_EV_TIMER,
-	VHU_EV_CONN
+	VHU_EV_CONN,
+	VHU_EV_KICK_WAIT
 };
 
 struct vhu_ev {
@@ -148,6 +152,9 @@ struct vhu_ctrl {
 	struct vhu_ev ev_wake;
 	struct vhu_ev ev_tick;
 	struct __kernel_timespec tick;
+	struct vhu_ev ev_kick_wait; /* re-polls kick fds while a guest RX queue waits */
+	struct __kernel_timespec kick_wait_ts;
+	bool kick_wait_armed;
 	_Atomic bool stop;
 	pthread_mutex_t lock; /* ports list, queue lifetimes vs stats readers */
 	struct vhu_port *ports;
@@ -175,8 +182,13 @@ int vhu_vq_check_addr(struct vhu_port *p, unsigned idx);
 /* Unpublishes the queues in mask, waits a grace period, keeps their indices. */
 void vhu_vqs_stop(struct vhu_port *p, uint64_t mask);
 uint64_t vhu_vqs_running(const struct vhu_port *p);
-/* Starts every queue that is ready and not running; -errno drops the connection. */
+/*
+ * Starts every queue that is ready and not running; -errno drops the connection. A guest RX
+ * queue that is otherwise ready waits for the driver's first kick (vhu_vqs_kick_waiting()).
+ */
 int vhu_vqs_refresh(struct vhu_port *p);
+/* Whether a guest RX queue of p is ready but for the driver's first kick. */
+bool vhu_vqs_kick_waiting(struct vhu_port *p);
 void vhu_vq_reset(struct vhu_vq *vq);
 void vhu_vq_close_fds(struct vhu_vq *vq);
 /* Stops everything and returns the device to its state before any message. */

@@ -281,6 +281,8 @@ static int vhu_h_get_vring_base(struct vhu_port *p, struct vhu_msg *m)
 	vq = &p->vq[idx];
 	vhu_vqs_stop(p, 1ull << idx);
 	vq->started = false;
+	vq->kicked = false;
+	vq->kick_asked = false;
 	if (vq->kickfd >= 0)
 		close(vq->kickfd);
 	vq->kickfd = -1;
@@ -316,8 +318,11 @@ static int vhu_h_set_vring_kick(struct vhu_port *p, struct vhu_msg *m)
 	if (vq->kickfd >= 0)
 		close(vq->kickfd);
 	vq->kickfd = m->nfds ? vhu_take_fd(m, 0) : -1;
-	/* A kick, with or without an fd (then the ring is polled), starts the ring. */
+	/* A kick, with or without an fd (then the ring is polled), starts the ring; a guest
+	 * RX ring then waits for the first kick on the new fd (vhu_vqs_refresh()). */
 	vq->started = true;
+	vq->kicked = false;
+	vq->kick_asked = false;
 	return vhu_vqs_refresh(p);
 }
 
@@ -436,38 +441,45 @@ static int vhu_h_get_status(struct vhu_port *p, struct vhu_msg *m)
 
 static const struct vhu_handler vhu_handlers[VHU_REQ_MAX] = {
     [VHU_REQ_GET_FEATURES] = {"GET_FEATURES", vhu_h_get_features, 0, 0, VHU_FDS_NONE, true},
-    [VHU_REQ_SET_FEATURES] = {"SET_FEATURES", vhu_h_set_features, U64, U64, VHU_FDS_NONE},
-    [VHU_REQ_SET_OWNER] = {"SET_OWNER", vhu_h_nop, 0, 0, VHU_FDS_NONE},
-    [VHU_REQ_RESET_OWNER] = {"RESET_OWNER", vhu_h_reset, 0, 0, VHU_FDS_NONE},
+    [VHU_REQ_SET_FEATURES] = {"SET_FEATURES", vhu_h_set_features, U64, U64, VHU_FDS_NONE, false},
+    [VHU_REQ_SET_OWNER] = {"SET_OWNER", vhu_h_nop, 0, 0, VHU_FDS_NONE, false},
+    [VHU_REQ_RESET_OWNER] = {"RESET_OWNER", vhu_h_reset, 0, 0, VHU_FDS_NONE, false},
     [VHU_REQ_SET_MEM_TABLE] = {"SET_MEM_TABLE", vhu_h_set_mem_table, VHU_MEM_TABLE_HDR_SIZE,
-			       VHU_PAYLOAD_MAX, VHU_FDS_REGIONS},
-    [VHU_REQ_SET_LOG_BASE] = {"SET_LOG_BASE", NULL, 0, VHU_PAYLOAD_MAX, VHU_FDS_NONE},
-    [VHU_REQ_SET_LOG_FD] = {"SET_LOG_FD", NULL, 0, VHU_PAYLOAD_MAX, VHU_FDS_NONE},
-    [VHU_REQ_SET_VRING_NUM] = {"SET_VRING_NUM", vhu_h_set_vring_num, STATE, STATE, VHU_FDS_NONE},
+			       VHU_PAYLOAD_MAX, VHU_FDS_REGIONS, false},
+    [VHU_REQ_SET_LOG_BASE] = {"SET_LOG_BASE", NULL, 0, VHU_PAYLOAD_MAX, VHU_FDS_NONE, false},
+    [VHU_REQ_SET_LOG_FD] = {"SET_LOG_FD", NULL, 0, VHU_PAYLOAD_MAX, VHU_FDS_NONE, false},
+    [VHU_REQ_SET_VRING_NUM] = {"SET_VRING_NUM", vhu_h_set_vring_num, STATE, STATE, VHU_FDS_NONE,
+			       false},
     [VHU_REQ_SET_VRING_ADDR] = {"SET_VRING_ADDR", vhu_h_set_vring_addr,
 				sizeof(struct vhu_vring_addr), sizeof(struct vhu_vring_addr),
-				VHU_FDS_NONE},
-    [VHU_REQ_SET_VRING_BASE] = {"SET_VRING_BASE", vhu_h_set_vring_base, STATE, STATE, VHU_FDS_NONE},
+				VHU_FDS_NONE, false},
+    [VHU_REQ_SET_VRING_BASE] = {"SET_VRING_BASE", vhu_h_set_vring_base, STATE, STATE, VHU_FDS_NONE,
+				false},
     [VHU_REQ_GET_VRING_BASE] = {"GET_VRING_BASE", vhu_h_get_vring_base, STATE, STATE, VHU_FDS_NONE,
 				true},
-    [VHU_REQ_SET_VRING_KICK] = {"SET_VRING_KICK", vhu_h_set_vring_kick, U64, U64, VHU_FDS_VRING},
-    [VHU_REQ_SET_VRING_CALL] = {"SET_VRING_CALL", vhu_h_set_vring_call, U64, U64, VHU_FDS_VRING},
-    [VHU_REQ_SET_VRING_ERR] = {"SET_VRING_ERR", vhu_h_set_vring_err, U64, U64, VHU_FDS_VRING},
+    [VHU_REQ_SET_VRING_KICK] = {"SET_VRING_KICK", vhu_h_set_vring_kick, U64, U64, VHU_FDS_VRING,
+				false},
+    [VHU_REQ_SET_VRING_CALL] = {"SET_VRING_CALL", vhu_h_set_vring_call, U64, U64, VHU_FDS_VRING,
+				false},
+    [VHU_REQ_SET_VRING_ERR] = {"SET_VRING_ERR", vhu_h_set_vring_err, U64, U64, VHU_FDS_VRING,
+			       false},
     [VHU_REQ_GET_PROTOCOL_FEATURES] = {"GET_PROTOCOL_FEATURES", vhu_h_get_proto_features, 0, 0,
 				       VHU_FDS_NONE, true},
     [VHU_REQ_SET_PROTOCOL_FEATURES] = {"SET_PROTOCOL_FEATURES", vhu_h_set_proto_features, U64, U64,
-				       VHU_FDS_NONE},
+				       VHU_FDS_NONE, false},
     [VHU_REQ_GET_QUEUE_NUM] = {"GET_QUEUE_NUM", vhu_h_get_queue_num, 0, 0, VHU_FDS_NONE, true},
     [VHU_REQ_SET_VRING_ENABLE] = {"SET_VRING_ENABLE", vhu_h_set_vring_enable, STATE, STATE,
-				  VHU_FDS_NONE},
-    [VHU_REQ_SEND_RARP] = {"SEND_RARP", vhu_h_send_rarp, U64, U64, VHU_FDS_NONE},
-    [VHU_REQ_NET_SET_MTU] = {"NET_SET_MTU", vhu_h_net_set_mtu, U64, U64, VHU_FDS_NONE},
-    [VHU_REQ_RESET_DEVICE] = {"RESET_DEVICE", vhu_h_reset, 0, 0, VHU_FDS_NONE},
+				  VHU_FDS_NONE, false},
+    [VHU_REQ_SEND_RARP] = {"SEND_RARP", vhu_h_send_rarp, U64, U64, VHU_FDS_NONE, false},
+    [VHU_REQ_NET_SET_MTU] = {"NET_SET_MTU", vhu_h_net_set_mtu, U64, U64, VHU_FDS_NONE, false},
+    [VHU_REQ_RESET_DEVICE] = {"RESET_DEVICE", vhu_h_reset, 0, 0, VHU_FDS_NONE, false},
     [VHU_REQ_GET_MAX_MEM_SLOTS] = {"GET_MAX_MEM_SLOTS", vhu_h_get_max_mem_slots, 0, 0, VHU_FDS_NONE,
 				   true},
-    [VHU_REQ_ADD_MEM_REG] = {"ADD_MEM_REG", vhu_h_add_mem_reg, ONE_REG, ONE_REG, VHU_FDS_ONE},
-    [VHU_REQ_REM_MEM_REG] = {"REM_MEM_REG", vhu_h_rem_mem_reg, ONE_REG, ONE_REG, VHU_FDS_OPT_ONE},
-    [VHU_REQ_SET_STATUS] = {"SET_STATUS", vhu_h_set_status, U64, U64, VHU_FDS_NONE},
+    [VHU_REQ_ADD_MEM_REG] = {"ADD_MEM_REG", vhu_h_add_mem_reg, ONE_REG, ONE_REG, VHU_FDS_ONE,
+			     false},
+    [VHU_REQ_REM_MEM_REG] = {"REM_MEM_REG", vhu_h_rem_mem_reg, ONE_REG, ONE_REG, VHU_FDS_OPT_ONE,
+			     false},
+    [VHU_REQ_SET_STATUS] = {"SET_STATUS", vhu_h_set_status, U64, U64, VHU_FDS_NONE, false},
     [VHU_REQ_GET_STATUS] = {"GET_STATUS", vhu_h_get_status, 0, 0, VHU_FDS_NONE, true},
 };
 

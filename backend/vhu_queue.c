@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Virtqueue life cycle on the control thread: build, publish, unpublish, free. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,7 +89,8 @@ static void vhu_vq_sync_used(struct vhu_port *p, unsigned idx, const void *used)
 	vq->last_used = ring_used;
 }
 
-static int vhu_vq_start(struct vhu_port *p, unsigned idx)
+/* Builds the ring engine's queue for idx, not yet published. */
+static int vhu_vq_build(struct vhu_port *p, unsigned idx, struct vhu_dpq_priv **out)
 {
 	struct vhu_vq *vq = &p->vq[idx];
 	struct vring_queue_config qc = {0};
@@ -122,6 +124,63 @@ static int vhu_vq_start(struct vhu_port *p, unsigned idx)
 		free(d);
 		return ret;
 	}
+	*out = d;
+	return 0;
+}
+
+/*
+ * A guest RX queue (even index) takes packets only once the driver has kicked it. A driver
+ * may fill its RX ring and then throw away whatever the device used before it finished
+ * starting the port: DPDK's virtio PMD refills every RX ring, sends the multi-queue control
+ * command, then flushes the used entries of each RX ring without receiving them, and only
+ * then kicks each queue (virtio_dev_start()). Packets a NIC delivered into that window were
+ * lost (the first frames of guest RX queue 0 with a packed ring and 4 queue pairs). The kick
+ * after the flush is the driver's only word that it is ready; until it comes the queue is
+ * not started and a NIC link holds its packets. QEMU's kick eventfds start signalled, so a
+ * QEMU front-end (first start and reconnect alike) is never held back; with no kick fd
+ * (the driver polls) there is nothing to wait for. The kick is seen, not consumed: poll().
+ */
+static bool vhu_vq_kicked(struct vhu_vq *vq, unsigned idx)
+{
+	struct pollfd pfd = {.fd = vq->kickfd, .events = POLLIN};
+
+	if (vq->kicked || idx % 2 || vq->kickfd < 0)
+		return true;
+	/* Any event counts, so a kick fd the peer hung up on cannot stall the queue. */
+	if (poll(&pfd, 1, 0) == 1)
+		vq->kicked = true;
+	return vq->kicked;
+}
+
+/*
+ * While it waits, the ring asks the driver for kicks: a previous run of the queue may have
+ * turned them off, and a driver that honours event suppression would then never kick.
+ */
+static int vhu_vq_ask_kick(struct vhu_port *p, unsigned idx)
+{
+	struct vhu_dpq_priv *d;
+	int ret;
+
+	if (p->vq[idx].kick_asked)
+		return 0;
+	ret = vhu_vq_build(p, idx, &d);
+	if (ret)
+		return ret;
+	vring_set_driver_kicks(d->pub.vq, true);
+	vring_queue_destroy(d->pub.vq);
+	free(d);
+	p->vq[idx].kick_asked = true;
+	return 0;
+}
+
+static int vhu_vq_start(struct vhu_port *p, unsigned idx)
+{
+	struct vhu_vq *vq = &p->vq[idx];
+	struct vhu_dpq_priv *d;
+	int ret = vhu_vq_build(p, idx, &d);
+
+	if (ret)
+		return ret;
 	/* We poll: ask the driver not to kick. */
 	vring_set_driver_kicks(d->pub.vq, false);
 	d->pub.callfd = vq->callfd;
@@ -186,11 +245,23 @@ int vhu_vqs_refresh(struct vhu_port *p)
 
 		if (vq->live || !vhu_vq_ready(p, vq))
 			continue;
-		ret = vhu_vq_start(p, i);
+		if (vhu_vq_kicked(vq, i))
+			ret = vhu_vq_start(p, i);
+		else
+			ret = vhu_vq_ask_kick(p, i);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+bool vhu_vqs_kick_waiting(struct vhu_port *p)
+{
+	for (unsigned i = 0; i < 2 * p->qp; i += 2)
+		if (!p->vq[i].live && vhu_vq_ready(p, &p->vq[i]) && !p->vq[i].kicked &&
+		    p->vq[i].kickfd >= 0)
+			return true;
+	return false;
 }
 
 static void vhu_close(int *fd)
@@ -222,6 +293,8 @@ void vhu_vq_reset(struct vhu_vq *vq)
 	vq->kickfd = vq->callfd = vq->errfd = -1;
 	vq->started = false;
 	vq->enabled = false;
+	vq->kicked = false;
+	vq->kick_asked = false;
 	vq->broken_reported = false;
 	vq->live = NULL;
 }
