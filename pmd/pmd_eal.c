@@ -13,7 +13,7 @@
 
 #define PMD_JUMBO_FRAME 9018u /* the largest frame a pool must be able to chain */
 
-bool pmd_device_is_pci(const char *device)
+bool pmd_pci_name(const char *device, char *out, size_t outlen)
 {
 	struct rte_pci_addr addr;
 	char buf[64];
@@ -23,7 +23,17 @@ bool pmd_device_is_pci(const char *device)
 		return false;
 	memcpy(buf, device, n);
 	buf[n] = '\0';
-	return rte_pci_addr_parse(buf, &addr) == 0;
+	if (rte_pci_addr_parse(buf, &addr))
+		return false;
+	rte_pci_device_name(&addr, out, outlen);
+	return true;
+}
+
+bool pmd_device_is_pci(const char *device)
+{
+	char name[PCI_PRI_STR_SIZE];
+
+	return pmd_pci_name(device, name, sizeof(name));
 }
 
 static int argv_add(struct pmd_eal_argv *a, size_t *used, const char *s, size_t len)

@@ -28,23 +28,6 @@
 
 static const char *const pmd_pci_ok_drivers[] = {"vfio-pci", "uio_pci_generic", "igb_uio"};
 
-/* "02:00.0,x=y" -> "0000:02:00.0"; false when not a PCI address. */
-static bool pci_name(const char *device, char *out, size_t outlen)
-{
-	struct rte_pci_addr addr;
-	char buf[64];
-	size_t n = strcspn(device, ",");
-
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, device, n);
-	buf[n] = '\0';
-	if (rte_pci_addr_parse(buf, &addr))
-		return false;
-	rte_pci_device_name(&addr, out, outlen);
-	return true;
-}
-
 int pmd_pci_driver_check(const char *sysfs, const char *nic_name, const char *addr, char *err,
 			 size_t errlen)
 {
@@ -53,7 +36,7 @@ int pmd_pci_driver_check(const char *sysfs, const char *nic_name, const char *ad
 	const char *drv;
 	ssize_t n;
 
-	if (!pci_name(addr, name, sizeof(name))) {
+	if (!pmd_pci_name(addr, name, sizeof(name))) {
 		pmd_err(err, errlen,
 			"nic '%s': key 'device': '%s' is not a PCI address; write it as "
 			"DDDD:BB:DD.F (see 'lspci -D')",
@@ -217,7 +200,7 @@ int pmd_port_probe(const struct cfg_nic *nic, struct pmd_port **out, char *err, 
 	}
 	p->nic = *nic;
 	snprintf(p->name, sizeof(p->name), "%s", nic->name);
-	p->is_pci = pci_name(nic->device, p->devname, sizeof(p->devname));
+	p->is_pci = pmd_pci_name(nic->device, p->devname, sizeof(p->devname));
 	if (!p->is_pci)
 		snprintf(p->devname, sizeof(p->devname), "%.*s", (int)strcspn(nic->device, ","),
 			 nic->device);

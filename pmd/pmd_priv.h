@@ -41,6 +41,9 @@ struct pmd_port {
  */
 int pmd_offload_tx_fixup(struct rte_mbuf *m, uint64_t tx_capa);
 
+/* "02:00.0,x=y" -> "0000:02:00.0" in out; false when device is not a PCI address. */
+bool pmd_pci_name(const char *device, char *out, size_t outlen);
+
 /* snprintf into err when err is not NULL; never fails. */
 static inline void pmd_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
