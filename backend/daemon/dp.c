@@ -295,3 +295,38 @@ int vd_items_build(struct vd *d)
 	vd_lcores_group(d);
 	return 0;
 }
+
+/*
+ * A vhost port's mbufs are taken and its rings touched by the lcores polling its queues:
+ * its pool belongs on their socket. Queues spread over sockets get the first one's, said
+ * once; a port in no link gets the main lcore's.
+ */
+void vd_vhost_sockets(struct vd *d)
+{
+	for (unsigned i = 0; i < d->n_ports; i++) {
+		struct vd_port *p = &d->ports[i];
+		bool found = false, mixed = false;
+
+		if (p->kind != VD_PORT_VHOST)
+			continue;
+		p->socket = (int)rte_lcore_to_socket_id(rte_get_main_lcore());
+		/* The first queue it is polled for: that lcore allocates from its pool. */
+		for (unsigned j = 0; j < d->n_items && !found; j++) {
+			if (d->items[j].src == p) {
+				p->socket = (int)rte_lcore_to_socket_id(d->items[j].lcore);
+				found = true;
+			}
+		}
+		for (unsigned j = 0; j < d->n_items; j++) {
+			const struct vd_item *it = &d->items[j];
+
+			if (it->src == p || it->dst == p)
+				mixed |= (int)rte_lcore_to_socket_id(it->lcore) != p->socket;
+		}
+		if (mixed)
+			fprintf(stderr,
+				"vhostd: [vhost %s]: its queues are polled by lcores on several "
+				"sockets; mbufs come from socket %d\n",
+				p->name, p->socket);
+	}
+}

@@ -17,6 +17,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "vhostd.h"
 
@@ -278,15 +279,13 @@ static int vd_ports_open(struct vd *d)
 		p->kind = VD_PORT_VHOST;
 		p->ops = &vd_vhost_ops;
 		p->queues = v->queues;
-		p->mp = d->mp;
 		d->n_ports++;
 	}
 	for (unsigned i = 0; i < d->cfg.n_nic; i++) {
 		struct vd_port *p = &d->ports[d->n_ports];
 
+		/* Started once its socket's pool exists (vd_nics_start). */
 		ret = pmd_port_probe(&d->cfg.nic[i], &p->nic, err, sizeof(err));
-		if (!ret)
-			ret = pmd_port_start(p->nic, d->mp, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "vhostd: %s\n", err);
 			pmd_port_close(p->nic);
@@ -297,10 +296,112 @@ static int vd_ports_open(struct vd *d)
 		p->kind = VD_PORT_NIC;
 		p->ops = &vd_nic_ops;
 		p->queues = pmd_port_queues(p->nic);
-		p->mp = d->mp;
+		/* Never negative: an unknown socket reads as ours, the main lcore's. */
+		p->socket = pmd_port_socket(p->nic);
 		d->n_ports++;
 	}
 	return 0;
+}
+
+static int vd_nics_start(struct vd *d)
+{
+	char err[CFG_ERR_MAX];
+
+	for (unsigned i = 0; i < d->n_ports; i++) {
+		struct vd_port *p = &d->ports[i];
+		int ret;
+
+		if (p->kind != VD_PORT_NIC)
+			continue;
+		ret = pmd_port_start(p->nic, p->mp, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "vhostd: %s\n", err);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- mbuf pools per socket */
+
+/*
+ * The config cut down to the ports on socket s (d->ports follows the config's order:
+ * vhost ports, then NICs), so pmd_mempool_size() sizes s's pool for its own queues and
+ * rings; with one socket it is the whole config and the pool is as big as ever.
+ */
+static void vd_cfg_on_socket(const struct vd *d, int s, struct cfg *c)
+{
+	unsigned k = 0, nv = 0, nn = 0;
+
+	*c = d->cfg;
+	for (unsigned i = 0; i < d->cfg.n_vhost; i++, k++)
+		if (d->ports[k].socket == s)
+			c->vhost[nv++] = d->cfg.vhost[i];
+	for (unsigned i = 0; i < d->cfg.n_nic; i++, k++)
+		if (d->ports[k].socket == s)
+			c->nic[nn++] = d->cfg.nic[i];
+	c->n_vhost = nv;
+	c->n_nic = nn;
+}
+
+static void vd_pool_log(const struct vd *d, unsigned i)
+{
+	const char *sep = "";
+
+	fprintf(stderr, "vhostd: mbuf pool on socket %d: %u mbufs for ports ", d->pool_socket[i],
+		d->pools[i]->size);
+	for (unsigned j = 0; j < d->n_ports; j++) {
+		if (d->ports[j].mp != d->pools[i])
+			continue;
+		fprintf(stderr, "%s%s", sep, d->ports[j].name);
+		sep = ",";
+	}
+	fprintf(stderr, "\n");
+}
+
+/* Creates the pool of socket s unless there is one; returns it in *out. */
+static int vd_pool_get(struct vd *d, int s, struct cfg *scratch, struct rte_mempool **out)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < d->n_pools; i++) {
+		if (d->pool_socket[i] == s) {
+			*out = d->pools[i];
+			return 0;
+		}
+	}
+	vd_cfg_on_socket(d, s, scratch);
+	snprintf(name, sizeof(name), "vhostd_mbufs_s%d", s);
+	/* Every lcore may cache this pool's mbufs: any of them frees packets into it. */
+	ret =
+	    pmd_mempool_create(name, pmd_mempool_size(scratch, rte_lcore_count()), s, &d->pools[i]);
+	if (ret) {
+		fprintf(stderr, "vhostd: mbuf pool on socket %d: %s\n", s, strerror(-ret));
+		return ret;
+	}
+	d->pool_socket[i] = s;
+	d->n_pools++;
+	*out = d->pools[i];
+	return 0;
+}
+
+/* One pool per socket that has a port, each port using its own socket's. */
+static int vd_pools_create(struct vd *d)
+{
+	struct cfg *scratch = malloc(sizeof(*scratch)); /* too big for the stack */
+	int ret = 0;
+
+	if (!scratch)
+		return -ENOMEM;
+	vd_vhost_sockets(d);
+	for (unsigned i = 0; i < d->n_ports && !ret; i++)
+		ret = vd_pool_get(d, d->ports[i].socket, scratch, &d->ports[i].mp);
+	free(scratch);
+	for (unsigned i = 0; i < d->n_pools && !ret; i++)
+		vd_pool_log(d, i);
+	return ret;
 }
 
 /* ---------------------------------------------------------------- signals and stats */
@@ -346,7 +447,9 @@ static void vd_teardown(struct vd *d)
 	for (unsigned i = 0; i < d->n_ports; i++)
 		if (d->ports[i].kind == VD_PORT_NIC)
 			pmd_port_close(d->ports[i].nic);
-	pmd_mempool_free(d->mp);
+	/* After the ports: a closed NIC has handed its RX buffers back. */
+	for (unsigned i = 0; i < d->n_pools; i++)
+		pmd_mempool_free(d->pools[i]);
 }
 
 int main(int argc, char **argv)
@@ -376,20 +479,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vhostd: EAL: %s\n", err);
 		return 1;
 	}
-	ret = pmd_mempool_create("vhostd_mbufs", pmd_mempool_size(&d.cfg, rte_lcore_count()), -1,
-				 &d.mp);
-	if (ret) {
-		fprintf(stderr, "vhostd: mbuf pool: %s\n", strerror(-ret));
-		goto out_eal;
-	}
 	ret = vhu_ctrl_create(&d.ctrl);
 	if (ret) {
 		fprintf(stderr, "vhostd: control thread: %s\n", strerror(-ret));
-		goto out_pool;
+		goto out_eal;
 	}
+	/* Pools after items: a vhost port's socket is that of the lcore polling it. */
 	ret = vd_ports_open(&d);
 	if (!ret)
 		ret = vd_items_build(&d);
+	if (!ret)
+		ret = vd_pools_create(&d);
+	if (!ret)
+		ret = vd_nics_start(&d);
 	if (ret)
 		goto out_ports;
 	if (vd_telemetry_start(&d))
@@ -409,8 +511,6 @@ out_ports:
 	vd_teardown(&d);
 	pmd_eal_fini();
 	return ret ? 1 : 0;
-out_pool:
-	pmd_mempool_free(d.mp);
 out_eal:
 	pmd_eal_fini();
 	return 1;

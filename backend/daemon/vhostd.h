@@ -46,7 +46,8 @@ struct vd_port {
 	unsigned queues;	/* queue pairs */
 	struct vhu_port *vhu;	/* VD_PORT_VHOST */
 	struct pmd_port *nic;	/* VD_PORT_NIC */
-	struct rte_mempool *mp; /* where packets taken from it live */
+	struct rte_mempool *mp; /* where packets taken from it live: its socket's pool */
+	int socket;		/* NUMA socket of the device (NIC) or of its polling lcore */
 	/*
 	 * VD_PORT_NIC: the link state as the control side last read it. Written once a
 	 * second by the signal thread (vd_links_watch), read by polling cores through
@@ -84,7 +85,10 @@ struct vd_item {
 struct vd {
 	struct cfg cfg;
 	struct vhu_ctrl *ctrl;
-	struct rte_mempool *mp;
+	/* One mbuf pool per NUMA socket that has a port: pools[i] lives on pool_socket[i]. */
+	struct rte_mempool *pools[2 * CFG_MAX_PORTS];
+	int pool_socket[2 * CFG_MAX_PORTS];
+	unsigned n_pools;
 	struct vd_port ports[2 * CFG_MAX_PORTS];
 	unsigned n_ports;
 	struct vd_item *items;
@@ -101,6 +105,8 @@ extern const struct vd_port_ops vd_vhost_ops;
 
 /* dp.c */
 int vd_items_build(struct vd *d);
+/* Each vhost port's socket: that of the lcore polling its first queue (after items). */
+void vd_vhost_sockets(struct vd *d);
 int vd_poll_main(void *arg); /* rte lcore entry */
 
 /* stats.c */

@@ -7,6 +7,7 @@
 # never overflows, so nothing may be lost: each queue's tx_pcap must equal its rx_pcap
 # (same frames, same order), vhostd's counters must match exactly with no drop, and DPDK
 # telemetry must serve the same numbers.
+# vhostd must log one mbuf pool, on socket 0 (this machine's one NUMA node), for both ports.
 # With --polling-lcores K, vhostd must have spread the 2 x N link queues evenly over K
 # polling lcores (round-robin), as it logs at start.
 # usage: pcap.sh VHOSTD [--queues N] [--frames N] [--vd-lcores LIST] [--polling-lcores K]
@@ -47,6 +48,10 @@ start_vhostd vd --config "$T/vhostd.ini"
 wait_file "$T/vm1.sock" 10
 wait_log "$T/vd.err" "nic 'uplink': link up" 10
 wait_log "$T/vd.err" "vhostd: 2 ports, $((2 * Q)) link queues, $K polling lcores" 5
+# One socket here: one pool, on socket 0, for both ports (vhost ports first, as configured).
+grep -qx "vhostd: mbuf pool on socket 0: [0-9]* mbufs for ports vm1,uplink" "$T/vd.err" ||
+	fail "no single socket-0 mbuf pool for vm1,uplink: $(grep 'mbuf pool' "$T/vd.err")"
+[ "$(grep -c '^vhostd: mbuf pool on socket' "$T/vd.err")" = 1 ] || fail "more than one mbuf pool"
 SPREAD=$(grep -c "^vhostd: lcore [0-9]* polls $((2 * Q / K)) link queue" "$T/vd.err")
 [ "$SPREAD" = "$K" ] || fail "link queues not spread evenly over $K lcores: $(grep 'polls' "$T/vd.err")"
 note "$(grep "^vhostd: lcore" "$T/vd.err" | tr '\n' ';')"
