@@ -36,6 +36,24 @@ static void add_mac(xmlNodePtr iface, const struct cfg_xml_nic *o)
 	attr(child(iface, "mac"), "address", buf);
 }
 
+/* <driver> with the backend name (NULL: none) and the queue attributes, when any is set. */
+static void add_driver(xmlNodePtr iface, const struct cfg_xml_nic *o, const char *name)
+{
+	xmlNodePtr drv;
+
+	if (!name && !o->queues && !o->rx_queue_size && !o->tx_queue_size)
+		return;
+	drv = child(iface, "driver");
+	if (name)
+		attr(drv, "name", name);
+	if (o->queues)
+		attr_u(drv, "queues", o->queues);
+	if (o->rx_queue_size)
+		attr_u(drv, "rx_queue_size", o->rx_queue_size);
+	if (o->tx_queue_size)
+		attr_u(drv, "tx_queue_size", o->tx_queue_size);
+}
+
 static void add_mtu(xmlNodePtr iface, const struct cfg_xml_nic *o)
 {
 	if (o->mtu)
@@ -65,7 +83,7 @@ void cfg_xml_pci_attrs(xmlNodePtr n, const struct cfg_pci_addr *a)
 xmlNodePtr cfg_xml_vhostuser(const struct cfg_xml_nic *o)
 {
 	xmlNodePtr iface = xmlNewNode(NULL, BAD_CAST "interface");
-	xmlNodePtr src, drv;
+	xmlNodePtr src;
 
 	attr(iface, "type", "vhostuser");
 	add_mac(iface, o);
@@ -81,15 +99,7 @@ xmlNodePtr cfg_xml_vhostuser(const struct cfg_xml_nic *o)
 	}
 	/* libvirt accepts vhost-user only with a virtio model. */
 	attr(child(iface, "model"), "type", "virtio");
-	if (o->queues || o->rx_queue_size || o->tx_queue_size) {
-		drv = child(iface, "driver");
-		if (o->queues)
-			attr_u(drv, "queues", o->queues);
-		if (o->rx_queue_size)
-			attr_u(drv, "rx_queue_size", o->rx_queue_size);
-		if (o->tx_queue_size)
-			attr_u(drv, "tx_queue_size", o->tx_queue_size);
-	}
+	add_driver(iface, o, NULL);
 	add_mtu(iface, o);
 	return iface;
 }
@@ -98,23 +108,14 @@ xmlNodePtr cfg_xml_vhostuser(const struct cfg_xml_nic *o)
 xmlNodePtr cfg_xml_vhostnet(const struct cfg_xml_nic *o)
 {
 	xmlNodePtr iface = xmlNewNode(NULL, BAD_CAST "interface");
-	xmlNodePtr src, drv = NULL;
+	xmlNodePtr src;
 
 	attr(iface, "type", o->bridge ? "bridge" : "network");
 	add_mac(iface, o);
 	src = child(iface, "source");
 	attr(src, o->bridge ? "bridge" : "network", o->bridge ? o->bridge : o->network);
 	attr(child(iface, "model"), "type", "virtio");
-	if (o->vhost_net || o->queues || o->rx_queue_size || o->tx_queue_size)
-		drv = child(iface, "driver");
-	if (o->vhost_net)
-		attr(drv, "name", o->vhost_off ? "qemu" : "vhost");
-	if (o->queues)
-		attr_u(drv, "queues", o->queues);
-	if (o->rx_queue_size)
-		attr_u(drv, "rx_queue_size", o->rx_queue_size);
-	if (o->tx_queue_size)
-		attr_u(drv, "tx_queue_size", o->tx_queue_size);
+	add_driver(iface, o, o->vhost_net ? (o->vhost_off ? "qemu" : "vhost") : NULL);
 	add_mtu(iface, o);
 	return iface;
 }
