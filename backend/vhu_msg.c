@@ -296,14 +296,18 @@ static int vhu_h_get_vring_base(struct vhu_port *p, struct vhu_msg *m)
 static int vhu_vring_fd(struct vhu_port *p, struct vhu_msg *m)
 {
 	uint64_t v = m->pl.u64;
-	int idx;
 
 	if (v & ~(uint64_t)(VHU_VRING_IDX_MASK | VHU_VRING_NOFD))
 		return vhu_bad_payload(p, "vring fd payload", v);
-	idx = vhu_vq_index(p, (uint32_t)(v & VHU_VRING_IDX_MASK));
-	if (idx < 0)
-		return idx;
-	return idx;
+	return vhu_vq_index(p, (uint32_t)(v & VHU_VRING_IDX_MASK));
+}
+
+/* Replaces *fd with the message's fd, or -1 for the no-fd form; the old one is closed. */
+static void vhu_vring_fd_swap(struct vhu_msg *m, int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = m->nfds ? vhu_take_fd(m, 0) : -1;
 }
 
 static int vhu_h_set_vring_kick(struct vhu_port *p, struct vhu_msg *m)
@@ -315,9 +319,7 @@ static int vhu_h_set_vring_kick(struct vhu_port *p, struct vhu_msg *m)
 		return idx;
 	vq = &p->vq[idx];
 	vhu_vqs_stop(p, 1ull << idx);
-	if (vq->kickfd >= 0)
-		close(vq->kickfd);
-	vq->kickfd = m->nfds ? vhu_take_fd(m, 0) : -1;
+	vhu_vring_fd_swap(m, &vq->kickfd);
 	/* A kick, with or without an fd (then the ring is polled), starts the ring; a guest
 	 * RX ring then waits for the first kick on the new fd (vhu_vqs_refresh()). */
 	vq->started = true;
@@ -336,23 +338,17 @@ static int vhu_h_set_vring_call(struct vhu_port *p, struct vhu_msg *m)
 	vq = &p->vq[idx];
 	/* The polling thread may be writing the old fd: unpublish before closing it. */
 	vhu_vqs_stop(p, 1ull << idx);
-	if (vq->callfd >= 0)
-		close(vq->callfd);
-	vq->callfd = m->nfds ? vhu_take_fd(m, 0) : -1;
+	vhu_vring_fd_swap(m, &vq->callfd);
 	return vhu_vqs_refresh(p);
 }
 
 static int vhu_h_set_vring_err(struct vhu_port *p, struct vhu_msg *m)
 {
 	int idx = vhu_vring_fd(p, m);
-	struct vhu_vq *vq;
 
 	if (idx < 0)
 		return idx;
-	vq = &p->vq[idx];
-	if (vq->errfd >= 0)
-		close(vq->errfd);
-	vq->errfd = m->nfds ? vhu_take_fd(m, 0) : -1;
+	vhu_vring_fd_swap(m, &p->vq[idx].errfd);
 	return 0;
 }
 

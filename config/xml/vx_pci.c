@@ -156,14 +156,25 @@ static int load(const char *file, xmlDocPtr *out)
 	return 0;
 }
 
-static int nodedev_cap_pci(const char *file, xmlDocPtr doc, xmlNodePtr *cap)
+/* Loads a nodedev file and reads its PCI capability and address; the caller frees *doc. */
+static int load_pci(const char *file, xmlDocPtr *doc, xmlNodePtr *cap, struct cfg_pci_addr *a)
 {
-	*cap = find_cap(xmlDocGetRootElement(doc), "pci");
+	int rc = load(file, doc);
+
+	if (rc)
+		return rc;
+	*cap = find_cap(xmlDocGetRootElement(*doc), "pci");
 	if (!*cap)
-		return cfg_xml_fail("%s: no <capability type='pci'>; this node device is not a PCI "
-				    "device (list them with virsh nodedev-list --cap pci)",
-				    file);
-	return 0;
+		rc = cfg_xml_fail("%s: no <capability type='pci'>; this node device is not a PCI "
+				  "device (list them with virsh nodedev-list --cap pci)",
+				  file);
+	else
+		rc = cap_pci_addr(file, *cap, a);
+	if (rc) {
+		xmlFreeDoc(*doc);
+		*doc = NULL;
+	}
+	return rc;
 }
 
 int cfg_xml_nodedev_pci(const char *file, struct cfg_pci_addr *a)
@@ -172,14 +183,11 @@ int cfg_xml_nodedev_pci(const char *file, struct cfg_pci_addr *a)
 	xmlDocPtr doc;
 	int rc;
 
-	rc = load(file, &doc);
+	rc = load_pci(file, &doc, &cap, a);
 	if (rc)
 		return rc;
-	rc = nodedev_cap_pci(file, doc, &cap);
-	if (!rc)
-		rc = cap_pci_addr(file, cap, a);
 	xmlFreeDoc(doc);
-	return rc;
+	return 0;
 }
 
 /* Fails unless the nodedev file describes a VF (it has a phys_function capability). */
@@ -190,13 +198,10 @@ int cfg_xml_nodedev_vf(const char *file, struct cfg_pci_addr *a)
 	char s[16];
 	int rc;
 
-	rc = load(file, &doc);
+	rc = load_pci(file, &doc, &cap, a);
 	if (rc)
 		return rc;
-	rc = nodedev_cap_pci(file, doc, &cap);
-	if (!rc)
-		rc = cap_pci_addr(file, cap, a);
-	if (!rc && !find_cap(cap, "phys_function")) {
+	if (!find_cap(cap, "phys_function")) {
 		cfg_xml_pci_str(a, s, sizeof(s));
 		rc = cfg_xml_fail("%s: device %s has no <capability type='phys_function'>; it is "
 				  "not an SR-IOV VF (use passthrough for a whole NIC)",
@@ -238,14 +243,9 @@ int cfg_xml_nodedev_pf(const char *file, struct cfg_xml_pf *pf)
 	char s[16];
 	int rc;
 
-	rc = load(file, &doc);
+	rc = load_pci(file, &doc, &cap, &pf->addr);
 	if (rc)
 		return rc;
-	rc = nodedev_cap_pci(file, doc, &cap);
-	if (!rc)
-		rc = cap_pci_addr(file, cap, &pf->addr);
-	if (rc)
-		goto out_doc;
 	vfs = find_cap(cap, "virt_functions");
 	if (!vfs) {
 		cfg_xml_pci_str(&pf->addr, s, sizeof(s));
